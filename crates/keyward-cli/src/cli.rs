@@ -1,0 +1,60 @@
+//! The command line, as clap sees it. Each command's own flags live in its file.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+
+use crate::commands;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "keyward",
+    version,
+    about = "A local-first credential manager for developers",
+    long_about = "keyward keeps API keys and other secrets in an encrypted vault on this machine.\n\
+                  Secret values are never taken from arguments: `add` and `rotate` read them from\n\
+                  stdin or a hidden prompt.",
+    propagate_version = true
+)]
+pub struct Cli {
+    #[command(flatten)]
+    pub global: GlobalArgs,
+
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Args)]
+pub struct GlobalArgs {
+    /// Read the master password from the first line of FILE (never from an argument)
+    #[arg(
+        long,
+        global = true,
+        value_name = "FILE",
+        env = "KEYWARD_PASSWORD_FILE"
+    )]
+    pub password_file: Option<PathBuf>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Create the vault
+    Init(commands::init::Args),
+    /// Store a new secret, its value read from stdin or a hidden prompt
+    Add(commands::add::Args),
+    /// Print a secret's value
+    Get(commands::get::Args),
+    /// List secrets: names and metadata, never values
+    #[command(visible_alias = "ls")]
+    List(commands::list::Args),
+    /// Store a new value for a secret; the old one stays in its history
+    Rotate(commands::rotate::Args),
+    /// Show a secret's versions with their dates, never their values
+    History(commands::history::Args),
+    /// Change a secret's tags, note, rotation interval or expiry
+    Set(commands::set::Args),
+    /// Delete a secret and all its versions
+    Rm(commands::rm::Args),
+    /// Change the master password
+    Passwd(commands::passwd::Args),
+}

@@ -1,0 +1,46 @@
+//! `keyward add NAME`: store a new secret. The value comes from stdin or a hidden prompt.
+
+use std::process::ExitCode;
+
+use anyhow::Result;
+use keyward_core::NewEntry;
+use keyward_core::names::validate_name;
+use keyward_core::policy::RotateEvery;
+
+use super::parse;
+use crate::context::Context;
+use crate::{input, output};
+
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// The secret's name: letters, digits and _ . - / @ +
+    name: String,
+    /// How often it should be rotated: 90d, 12w, 1y
+    #[arg(long, value_name = "INTERVAL", value_parser = parse::rotate_every)]
+    rotate_every: Option<RotateEvery>,
+    /// The day it stops working, YYYY-MM-DD
+    #[arg(long, value_name = "DATE", value_parser = parse::expiry)]
+    expires: Option<jiff::civil::Date>,
+    /// A tag; repeat for several
+    #[arg(long = "tag", value_name = "TAG")]
+    tags: Vec<String>,
+}
+
+pub fn run(ctx: &Context, args: Args) -> Result<ExitCode> {
+    validate_name(&args.name)?;
+    keyward_core::names::normalize_tags(&args.tags)?;
+    let mut vault = ctx.unlock()?;
+    let value = input::read_value(&args.name)?;
+    let entry = vault.add(
+        &args.name,
+        &value,
+        NewEntry {
+            tags: args.tags,
+            note: None,
+            rotate_every: args.rotate_every,
+            expires: args.expires,
+        },
+    )?;
+    output::note(&format!("added {}", entry.name));
+    Ok(ExitCode::SUCCESS)
+}

@@ -1,0 +1,26 @@
+//! `keyward get NAME`: the value on stdout, byte for byte; a newline only for a terminal.
+
+use std::io::IsTerminal;
+use std::process::ExitCode;
+
+use anyhow::Result;
+use keyward_core::names::validate_name;
+
+use crate::context::Context;
+use crate::output;
+
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    name: String,
+}
+
+pub fn run(ctx: &Context, args: Args) -> Result<ExitCode> {
+    validate_name(&args.name)?;
+    let vault = ctx.unlock()?;
+    let value = vault.get(&args.name)?;
+    output::stdout_bytes(value.expose())?;
+    if std::io::stdout().is_terminal() {
+        output::stdout_bytes(b"\n")?;
+    }
+    Ok(ExitCode::SUCCESS)
+}
