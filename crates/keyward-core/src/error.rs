@@ -71,28 +71,41 @@ impl Error {
     }
 }
 
-/// SQLite errors while reading: a malformed file is corruption, anything else a database error.
-/// Bound parameters never appear in SQLite's messages, so no value can leak through here.
+/// SQLite errors. Failures of the environment (busy, permissions, I/O, memory) are reported as
+/// such; every other SQLite error means the file is not what keyward wrote (a damaged schema, a
+/// missing table, a row of the wrong type), which is corruption. Bound parameters never appear
+/// in SQLite's messages, so no value can leak through here.
 impl From<rusqlite::Error> for Error {
     fn from(err: rusqlite::Error) -> Self {
         use rusqlite::ffi::ErrorCode;
+        let message = one_line(&err.to_string());
         match err.sqlite_error_code() {
-            Some(ErrorCode::DatabaseCorrupt | ErrorCode::NotADatabase) => {
-                Error::Corrupt(one_line(&err.to_string()))
-            }
             Some(ErrorCode::DiskFull) => Error::WriteFailed("the disk is full".into()),
             Some(ErrorCode::DatabaseBusy | ErrorCode::DatabaseLocked) => Error::Database(
                 "the vault is busy: another keyward process is writing to it; try again".into(),
             ),
-            _ => match err {
-                // A row with an unexpected type or NULL can only come from a damaged file.
+            Some(
+                ErrorCode::CannotOpen
+                | ErrorCode::PermissionDenied
+                | ErrorCode::ReadOnly
+                | ErrorCode::OutOfMemory
+                | ErrorCode::SystemIoFailure
+                | ErrorCode::FileLockingProtocolFailed
+                | ErrorCode::NoLargeFileSupport
+                | ErrorCode::OperationInterrupted,
+            ) => Error::Database(message),
+            Some(_) => Error::Corrupt(message),
+            None => match err {
                 rusqlite::Error::InvalidColumnType(..)
                 | rusqlite::Error::FromSqlConversionFailure(..)
-                | rusqlite::Error::IntegralValueOutOfRange(..) => Error::Corrupt(format!(
-                    "unexpected data in the file ({})",
-                    one_line(&err.to_string())
-                )),
-                other => Error::Database(one_line(&other.to_string())),
+                | rusqlite::Error::IntegralValueOutOfRange(..)
+                | rusqlite::Error::QueryReturnedNoRows
+                // A statement that no longer fits the schema ("no such column"): the schema
+                // text in the file was changed.
+                | rusqlite::Error::SqlInputError { .. } => {
+                    Error::Corrupt(format!("unexpected data in the file ({message})"))
+                }
+                _ => Error::Database(message),
             },
         }
     }

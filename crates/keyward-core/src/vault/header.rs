@@ -1,6 +1,6 @@
 //! The vault header: one fixed-size record holding what unlocking needs (KDF parameters, salt,
 //! password verifier, wrapped vault key) and a SHA-256 of itself that tells a damaged header
-//! apart from a wrong password. Layout (little-endian), 208 bytes:
+//! apart from a wrong password. Layout (little-endian), 212 bytes:
 //!
 //! | offset | size | field |
 //! | --- | --- | --- |
@@ -16,7 +16,8 @@
 //! | 72 | 32 | password verifier (HKDF of the KEK) |
 //! | 104 | 24 | nonce of the wrapped vault key |
 //! | 128 | 48 | wrapped vault key (32) and its Poly1305 tag (16); AAD = bytes 0..104 |
-//! | 176 | 32 | SHA-256 of bytes 0..176 |
+//! | 176 | 4 | schema version: equals SQLite's `user_version`, outside the key's AAD so a migration can bump it without the password |
+//! | 180 | 32 | SHA-256 of bytes 0..180 |
 
 use sha2::{Digest, Sha256};
 
@@ -25,7 +26,7 @@ use crate::error::{Error, Result};
 
 pub const MAGIC: [u8; 8] = *b"KWVAULT\0";
 pub const FORMAT: u16 = 1;
-pub const HEADER_LEN: usize = 208;
+pub const HEADER_LEN: usize = 212;
 /// The wrapped key's associated data: everything before its nonce.
 pub const WRAP_AAD_LEN: usize = 104;
 pub const WRAPPED_KEY_LEN: usize = 24 + 32 + 16;
@@ -43,6 +44,9 @@ pub struct Header {
     pub verifier: [u8; 32],
     /// Nonce, ciphertext and tag of the vault key, as sealed.
     pub wrapped_key: [u8; WRAPPED_KEY_LEN],
+    /// The schema version the tables are at. A copy of SQLite's `user_version` under the
+    /// header's checksum, so a damaged `user_version` reads as corruption, not as a newer vault.
+    pub schema: u32,
 }
 
 impl Header {
@@ -71,6 +75,7 @@ impl Header {
         w.put(&self.salt);
         w.put(&self.verifier);
         w.put(&self.wrapped_key);
+        w.put(&self.schema.to_le_bytes());
         let hash = Sha256::digest(w.written());
         w.put(&hash);
         w.buf
@@ -117,6 +122,7 @@ impl Header {
             salt: r.array()?,
             verifier: r.array()?,
             wrapped_key: r.array()?,
+            schema: u32::from_le_bytes(r.array()?),
         };
         header.kdf.check(header.insecure_kdf)?;
         Ok(header)
@@ -177,6 +183,7 @@ mod tests {
             salt: [2; 32],
             verifier: [3; 32],
             wrapped_key: [4; WRAPPED_KEY_LEN],
+            schema: 7,
         }
     }
 
@@ -202,6 +209,7 @@ mod tests {
         assert_eq!(&bytes[40..72], &[2; 32]);
         assert_eq!(&bytes[72..104], &[3; 32]);
         assert_eq!(&bytes[104..176], &[4; 72]);
+        assert_eq!(&bytes[176..180], &7u32.to_le_bytes());
     }
 
     #[test]

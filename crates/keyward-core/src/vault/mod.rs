@@ -40,14 +40,41 @@ impl VaultFile {
     /// Opens `path` and checks everything that needs no key. Fails with `NoVault` when there is
     /// no file, and with `Corrupt` (exit 4) for anything that is not an intact keyward vault.
     pub fn open(path: &Path) -> Result<Self> {
-        let conn = schema::open(path)?;
+        let (mut conn, version) = schema::open(path)?;
         let bytes: Vec<u8> = conn
             .query_row("SELECT bytes FROM header WHERE id = 1", [], |row| {
                 row.get(0)
             })
             .optional()?
             .ok_or_else(|| Error::corrupt("the vault has no header"))?;
-        let header = Header::decode(&bytes)?;
+        let mut header = Header::decode(&bytes)?;
+        if i64::from(header.schema) != version {
+            return Err(Error::corrupt(
+                "the schema version does not match the header",
+            ));
+        }
+        if version > schema::LATEST_VERSION {
+            return Err(Error::TooNew {
+                found: version,
+                supported: schema::LATEST_VERSION,
+            });
+        }
+        if version < schema::LATEST_VERSION {
+            let base = header.clone();
+            schema::migrate(&mut conn, version, &|tx, reached| {
+                let stepped = Header {
+                    schema: u32::try_from(reached).unwrap_or(u32::MAX),
+                    ..base.clone()
+                };
+                tx.execute(
+                    "UPDATE header SET bytes = ?1 WHERE id = 1",
+                    [stepped.encode().as_slice()],
+                )
+                .map_err(write_error)?;
+                Ok(())
+            })?;
+            header.schema = schema::LATEST_VERSION as u32;
+        }
         Ok(VaultFile {
             conn,
             header,
@@ -110,6 +137,7 @@ fn seal_header(
         salt,
         verifier: password_keys.verifier,
         wrapped_key: [0; header::WRAPPED_KEY_LEN],
+        schema: schema::LATEST_VERSION as u32,
     };
     let wrapped = aead::seal_with_aad(&password_keys.wrap, &header.wrap_aad(), vault_key.expose())?;
     header.wrapped_key = wrapped
@@ -197,7 +225,7 @@ impl Vault {
         drop(temp);
         sync_file(dir)?;
 
-        let conn = schema::open(path)?;
+        let (conn, _) = schema::open(path)?;
         Ok(Vault {
             file: VaultFile {
                 conn,

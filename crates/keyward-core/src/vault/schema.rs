@@ -78,12 +78,14 @@ pub fn create(path: &Path) -> Result<Connection> {
     conn.pragma_update(None, "application_id", APPLICATION_ID)
         .map_err(write_error)?;
     configure(&conn)?;
-    migrate(&mut conn, 0)?;
+    migrate(&mut conn, 0, &|_, _| Ok(()))?;
     Ok(conn)
 }
 
-/// Opens an existing vault database and checks it is one, is intact, and is current.
-pub fn open(path: &Path) -> Result<Connection> {
+/// Opens an existing vault database and checks it is one and is intact. Returns the connection
+/// and the schema version (`user_version`), which the caller checks against the header before
+/// migrating.
+pub fn open(path: &Path) -> Result<(Connection, i64)> {
     let meta = match std::fs::metadata(path) {
         Ok(meta) => meta,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
@@ -97,7 +99,8 @@ pub fn open(path: &Path) -> Result<Connection> {
     if meta.len() == 0 {
         return Err(Error::corrupt(format!("{} is empty", path.display())));
     }
-    let mut conn = Connection::open_with_flags(path, open_flags())?;
+    check_length(path, meta.len())?;
+    let conn = Connection::open_with_flags(path, open_flags())?;
     conn.busy_timeout(Duration::from_secs(5))?;
     let app_id: i32 = conn.query_row("PRAGMA application_id", [], |row| row.get(0))?;
     if app_id != APPLICATION_ID {
@@ -109,17 +112,54 @@ pub fn open(path: &Path) -> Result<Connection> {
     configure(&conn)?;
     quick_check(&conn)?;
     let version: i64 = conn.query_row("PRAGMA user_version", [], |row| row.get(0))?;
-    if version > LATEST_VERSION {
-        return Err(Error::TooNew {
-            found: version,
-            supported: LATEST_VERSION,
-        });
-    }
     if version < 1 {
         return Err(Error::corrupt("the vault has no tables"));
     }
-    migrate(&mut conn, version)?;
-    Ok(conn)
+    Ok((conn, version))
+}
+
+/// Catches a truncated file, which SQLite itself would read as if the missing tail were zeros.
+/// A SQLite file is a whole number of pages, and at least as long as the page count its header
+/// records (when that count is current: bytes 24..28 equal bytes 92..96). Pages not yet
+/// checkpointed live in the WAL, never past the recorded count.
+fn check_length(path: &Path, len: u64) -> Result<()> {
+    let truncated = || Error::corrupt(format!("{} is truncated", path.display()));
+    let mut head = [0u8; 100];
+    let mut file = std::fs::File::open(path)
+        .map_err(|e| Error::io(format!("could not read {}", path.display()), e))?;
+    match std::io::Read::read_exact(&mut file, &mut head) {
+        Ok(()) => {}
+        Err(e) if e.kind() == std::io::ErrorKind::UnexpectedEof => return Err(truncated()),
+        Err(e) => return Err(Error::io(format!("could not read {}", path.display()), e)),
+    }
+    let be16 = |at: usize| {
+        head.get(at..at + 2)
+            .and_then(|b| b.try_into().ok())
+            .map_or(0, u16::from_be_bytes)
+    };
+    let be32 = |at: usize| {
+        head.get(at..at + 4)
+            .and_then(|b| b.try_into().ok())
+            .map_or(0, u32::from_be_bytes)
+    };
+    let page_size = match be16(16) {
+        1 => 65536,
+        n => u64::from(n),
+    };
+    if page_size < 512 || !page_size.is_power_of_two() {
+        return Err(Error::corrupt(format!(
+            "{} has an invalid page size",
+            path.display()
+        )));
+    }
+    if !len.is_multiple_of(page_size) {
+        return Err(truncated());
+    }
+    let count_is_current = be32(24) == be32(92);
+    if count_is_current && len < u64::from(be32(28)) * page_size {
+        return Err(truncated());
+    }
+    Ok(())
 }
 
 /// SQLite's structural check of every page: catches damage that would otherwise surface later
@@ -139,9 +179,23 @@ fn quick_check(conn: &Connection) -> Result<()> {
     }
 }
 
-/// Applies the migrations after `from` in one transaction each.
-fn migrate(conn: &mut Connection, from: i64) -> Result<()> {
-    for (index, sql) in MIGRATIONS.iter().enumerate() {
+/// Applies the migrations after `from`, one transaction each; `after_step` runs inside each
+/// transaction with the version just reached (the vault uses it to keep its header in step).
+pub fn migrate(
+    conn: &mut Connection,
+    from: i64,
+    after_step: &dyn Fn(&Connection, i64) -> Result<()>,
+) -> Result<()> {
+    apply(conn, MIGRATIONS, from, after_step)
+}
+
+fn apply(
+    conn: &mut Connection,
+    migrations: &[&str],
+    from: i64,
+    after_step: &dyn Fn(&Connection, i64) -> Result<()>,
+) -> Result<()> {
+    for (index, sql) in migrations.iter().enumerate() {
         let version = index as i64 + 1;
         if version <= from {
             continue;
@@ -150,6 +204,7 @@ fn migrate(conn: &mut Connection, from: i64) -> Result<()> {
         tx.execute_batch(sql).map_err(write_error)?;
         tx.pragma_update(None, "user_version", version)
             .map_err(write_error)?;
+        after_step(&tx, version)?;
         tx.commit().map_err(write_error)?;
     }
     Ok(())
@@ -164,10 +219,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("v.db");
         drop(create(&path).unwrap());
-        let conn = open(&path).unwrap();
-        let version: i64 = conn
-            .query_row("PRAGMA user_version", [], |r| r.get(0))
-            .unwrap();
+        let (conn, version) = open(&path).unwrap();
         assert_eq!(version, LATEST_VERSION);
         let mode: String = conn
             .query_row("PRAGMA journal_mode", [], |r| r.get(0))
@@ -181,6 +233,56 @@ mod tests {
             .query_row("PRAGMA secure_delete", [], |r| r.get(0))
             .unwrap();
         assert_eq!(secure, 1);
+    }
+
+    #[test]
+    fn migrations_run_in_order_from_the_stored_version() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("v.db");
+        let mut conn = Connection::open(&path).unwrap();
+        let steps: &[&str] = &[
+            "CREATE TABLE a (x);",
+            "CREATE TABLE b (x);",
+            "ALTER TABLE b ADD y;",
+        ];
+        let seen = std::cell::RefCell::new(Vec::new());
+        apply(&mut conn, &steps[..2], 0, &|_, v| {
+            seen.borrow_mut().push(v);
+            Ok(())
+        })
+        .unwrap();
+        apply(&mut conn, steps, 2, &|_, v| {
+            seen.borrow_mut().push(v);
+            Ok(())
+        })
+        .unwrap();
+        assert_eq!(*seen.borrow(), [1, 2, 3]);
+        let version: i64 = conn
+            .query_row("PRAGMA user_version", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(version, 3);
+        conn.execute("INSERT INTO b (x, y) VALUES (1, 2)", [])
+            .unwrap();
+    }
+
+    #[test]
+    fn a_failed_step_leaves_the_previous_version() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut conn = Connection::open(dir.path().join("v.db")).unwrap();
+        let steps: &[&str] = &["CREATE TABLE a (x);", "CREATE TABLE b (x);"];
+        let err = apply(&mut conn, steps, 0, &|_, v| {
+            if v == 2 {
+                Err(Error::Invalid("stop".into()))
+            } else {
+                Ok(())
+            }
+        });
+        assert!(err.is_err());
+        let version: i64 = conn
+            .query_row("PRAGMA user_version", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(version, 1);
+        assert!(conn.execute("INSERT INTO b VALUES (1)", []).is_err());
     }
 
     #[test]
