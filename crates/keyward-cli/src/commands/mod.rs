@@ -44,20 +44,24 @@ pub mod parse {
         parse_expiry(text).map_err(|e| e.to_string())
     }
 
-    /// `never` clears the setting; anything else must parse.
-    pub fn rotate_every_or_never(text: &str) -> Result<Option<RotateEvery>, String> {
+    /// A setting's new value, or `None` for `never` (which clears it). A newtype rather than
+    /// `Option<Option<T>>`, which clap reads as "a flag whose value is optional".
+    #[derive(Clone, Debug)]
+    pub struct OrNever<T>(pub Option<T>);
+
+    fn or_never<T>(text: &str, parse: fn(&str) -> Result<T, String>) -> Result<OrNever<T>, String> {
         if text == "never" {
-            Ok(None)
+            Ok(OrNever(None))
         } else {
-            rotate_every(text).map(Some)
+            parse(text).map(|v| OrNever(Some(v)))
         }
     }
 
-    pub fn expiry_or_never(text: &str) -> Result<Option<jiff::civil::Date>, String> {
-        if text == "never" {
-            Ok(None)
-        } else {
-            expiry(text).map(Some)
-        }
+    pub fn rotate_every_or_never(text: &str) -> Result<OrNever<RotateEvery>, String> {
+        or_never(text, rotate_every)
+    }
+
+    pub fn expiry_or_never(text: &str) -> Result<OrNever<jiff::civil::Date>, String> {
+        or_never(text, expiry)
     }
 }

@@ -7,7 +7,7 @@ use keyward_core::EntryChanges;
 use keyward_core::names::validate_name;
 use keyward_core::policy::RotateEvery;
 
-use super::parse;
+use super::parse::{self, OrNever};
 use crate::context::Context;
 use crate::{input, output};
 
@@ -16,10 +16,10 @@ pub struct Args {
     name: String,
     /// How often it should be rotated (90d, 12w, 1y), or `never`
     #[arg(long, value_name = "INTERVAL", value_parser = parse::rotate_every_or_never)]
-    rotate_every: Option<Option<RotateEvery>>,
+    rotate_every: Option<OrNever<RotateEvery>>,
     /// The day it stops working (YYYY-MM-DD), or `never`
     #[arg(long, value_name = "DATE", value_parser = parse::expiry_or_never)]
-    expires: Option<Option<jiff::civil::Date>>,
+    expires: Option<OrNever<jiff::civil::Date>>,
     /// Replace the tags with these; repeat for several
     #[arg(long = "tag", value_name = "TAG", conflicts_with = "clear_tags")]
     tags: Vec<String>,
@@ -51,8 +51,8 @@ pub fn run(ctx: &Context, args: Args) -> Result<ExitCode> {
         } else {
             None
         },
-        rotate_every: args.rotate_every,
-        expires: args.expires,
+        rotate_every: args.rotate_every.map(|OrNever(v)| v),
+        expires: args.expires.map(|OrNever(v)| v),
     };
     if changes.is_empty() {
         return Err(keyward_core::Error::Invalid(
