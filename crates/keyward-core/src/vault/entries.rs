@@ -149,7 +149,7 @@ impl Vault {
             Some(())
         })?;
         tx.commit().map_err(write_error)?;
-        Entry::from_record(&record)
+        Entry::from_record(record)
     }
 
     /// The current value of `name`.
@@ -169,18 +169,15 @@ impl Vault {
     /// The metadata of `name`.
     pub fn entry(&self, name: &str) -> Result<Entry> {
         let row = require(&self.file.conn, &self.codec(), name)?;
-        Entry::from_record(&row.record)
+        Entry::from_record(row.record)
     }
 
     /// Every secret's metadata, sorted by name, after checking that no row is missing.
     pub fn list(&self) -> Result<Vec<Entry>> {
-        let rows = integrity::all_secrets_checked(&self.file.conn, &self.codec())?;
-        let mut entries = rows
-            .iter()
-            .map(|row| Entry::from_record(&row.record))
-            .collect::<Result<Vec<_>>>()?;
-        entries.sort_by(|a, b| a.name.cmp(&b.name));
-        Ok(entries)
+        integrity::all_secrets_checked(&self.file.conn, &self.codec())?
+            .into_iter()
+            .map(|row| Entry::from_record(row.record))
+            .collect()
     }
 
     /// Stores a new value for `name`; the old one stays, sealed, in the history.
@@ -212,7 +209,7 @@ impl Vault {
             Some(())
         })?;
         tx.commit().map_err(write_error)?;
-        Entry::from_record(&row.record)
+        Entry::from_record(row.record)
     }
 
     /// Every stored value of `name`, oldest first: numbers and dates only.
@@ -260,7 +257,7 @@ impl Vault {
         rewrite(&tx, &codec, &row)?;
         integrity::update_state(&tx, &codec, |_| Some(()))?;
         tx.commit().map_err(write_error)?;
-        Entry::from_record(&row.record)
+        Entry::from_record(row.record)
     }
 
     /// Deletes `name` and every stored value of it (overwritten on disk: `secure_delete`).

@@ -26,7 +26,7 @@ pub struct Entry {
 }
 
 impl Entry {
-    pub(crate) fn from_record(record: &SecretRecord) -> Result<Self> {
+    pub(crate) fn from_record(record: SecretRecord) -> Result<Self> {
         let rotate_every = record
             .rotate_every_days
             .map(RotateEvery::from_days)
@@ -39,12 +39,12 @@ impl Entry {
             .transpose()
             .map_err(|_| Error::corrupt("a stored expiry date does not parse"))?;
         Ok(Entry {
-            name: record.name.clone(),
+            name: record.name,
             created: Stamp::from_unix(record.created),
             updated: Stamp::from_unix(record.updated),
             rotated: Stamp::from_unix(record.rotated),
-            tags: record.tags.clone(),
-            note: record.note.clone(),
+            tags: record.tags,
+            note: record.note,
             rotate_every,
             expires,
             version: record.current,
