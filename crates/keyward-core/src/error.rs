@@ -30,6 +30,9 @@ pub enum Error {
     #[error("{0}")]
     Invalid(String),
 
+    #[error("the agent is locked; run `keyward unlock`")]
+    Locked,
+
     #[error("could not save the change ({0}); the vault is unchanged")]
     WriteFailed(String),
 

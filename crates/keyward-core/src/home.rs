@@ -14,11 +14,17 @@ pub const VAULT_FILE: &str = "vault.db";
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Home {
     root: PathBuf,
+    /// Set when `KEYWARD_HOME` chose the root: then everything, the agent's socket included,
+    /// lives under it.
+    explicit: bool,
 }
 
 impl Home {
     pub fn at(root: impl Into<PathBuf>) -> Self {
-        Home { root: root.into() }
+        Home {
+            root: root.into(),
+            explicit: true,
+        }
     }
 
     /// Resolves the home from the environment. A relative `KEYWARD_HOME` is taken from the
@@ -40,7 +46,10 @@ impl Home {
                 "could not find a home directory; set {HOME_ENV} to the folder keyward should use"
             ))
         })?;
-        Ok(Home::at(base.data_dir().join("keyward")))
+        Ok(Home {
+            root: base.data_dir().join("keyward"),
+            explicit: false,
+        })
     }
 
     pub fn root(&self) -> &Path {
@@ -49,6 +58,21 @@ impl Home {
 
     pub fn vault_path(&self) -> PathBuf {
         self.root.join(VAULT_FILE)
+    }
+
+    /// The folder of the agent's socket: under the home when `KEYWARD_HOME` is set, else in
+    /// `$XDG_RUNTIME_DIR/keyward` (a per-user tmpfs) when there is one, else under the home.
+    pub fn agent_dir(&self) -> PathBuf {
+        if !self.explicit
+            && let Some(runtime) = std::env::var_os("XDG_RUNTIME_DIR").filter(|v| !v.is_empty())
+        {
+            return PathBuf::from(runtime).join("keyward");
+        }
+        self.root.join("agent")
+    }
+
+    pub fn agent_socket(&self) -> PathBuf {
+        self.agent_dir().join("agent.sock")
     }
 
     /// Creates the home (and missing parents) with mode 0700; an existing folder is left as is.

@@ -3,16 +3,21 @@
 //! The shells (CLI, Tauri app) parse input and print output; everything that touches a secret,
 //! a key or the vault file lives here, so its invariants are tested once.
 
+pub mod agent;
 pub mod crypto;
 pub mod error;
 pub mod hardening;
 pub mod home;
+pub mod inject;
 pub mod names;
 pub mod policy;
+pub mod project;
 pub mod secret;
+pub mod store;
 pub mod time;
 pub mod vault;
 
 pub use error::{Error, Result};
 pub use secret::SecretBytes;
-pub use vault::{Entry, EntryChanges, NewEntry, Vault, VaultFile, VersionInfo};
+pub use store::SecretStore;
+pub use vault::{AuditEvent, Entry, EntryChanges, NewEntry, Vault, VaultFile, VersionInfo};

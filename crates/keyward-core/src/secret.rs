@@ -14,6 +14,8 @@ use crate::error::{Error, Result};
 /// The largest secret value keyward stores (contract: up to 64 KiB).
 pub const MAX_VALUE_LEN: usize = 64 * 1024;
 
+/// Clones are zeroized on drop like the original.
+#[derive(Clone)]
 pub struct SecretBytes(Zeroizing<Vec<u8>>);
 
 impl SecretBytes {
@@ -93,7 +95,7 @@ impl PartialEq for SecretBytes {
 }
 
 /// Compares two byte strings in time that depends only on their lengths.
-pub(crate) fn ct_eq(a: &[u8], b: &[u8]) -> bool {
+pub fn ct_eq(a: &[u8], b: &[u8]) -> bool {
     if a.len() != b.len() {
         return false;
     }

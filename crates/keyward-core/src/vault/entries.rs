@@ -166,6 +166,15 @@ impl Vault {
         codec.open_value(row.id, row.record.current, &sealed)
     }
 
+    /// The current values of `names`, in order, read in one transaction so they are consistent
+    /// with each other.
+    pub fn get_many(&self, names: &[String]) -> Result<Vec<SecretBytes>> {
+        let tx = self.file.conn.unchecked_transaction()?;
+        let values = names.iter().map(|name| self.get(name)).collect();
+        tx.commit()?;
+        values
+    }
+
     /// The metadata of `name`.
     pub fn entry(&self, name: &str) -> Result<Entry> {
         let row = require(&self.file.conn, &self.codec(), name)?;

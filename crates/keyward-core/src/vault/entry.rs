@@ -1,7 +1,7 @@
 //! The public model of a stored secret: everything about it but its value.
 
 use jiff::civil::Date;
-use serde::Serialize;
+use serde::{Deserialize, Deserializer, Serialize};
 
 use crate::error::{Error, Result};
 use crate::names;
@@ -11,7 +11,7 @@ use crate::time::Stamp;
 use super::records::{SecretRecord, VersionRecord};
 
 /// A secret's name and metadata, as `list` shows it. Never holds the value.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Entry {
     pub name: String,
     pub created: Stamp,
@@ -53,7 +53,7 @@ impl Entry {
 }
 
 /// Metadata given with `add`.
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
 pub struct NewEntry {
     pub tags: Vec<String>,
     pub note: Option<String>,
@@ -82,12 +82,36 @@ impl NewEntry {
 }
 
 /// Metadata changes made with `set`: `None` leaves a field alone, `Some(None)` clears it.
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
 pub struct EntryChanges {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tags: Option<Vec<String>>,
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "present"
+    )]
     pub note: Option<Option<String>>,
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "present"
+    )]
     pub rotate_every: Option<Option<RotateEvery>>,
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "present"
+    )]
     pub expires: Option<Option<Date>>,
+}
+
+/// A field that is present is a change, even when its value is `null` (which clears it); an
+/// absent field (skipped when serializing) is no change.
+fn present<'de, D: Deserializer<'de>, T: Deserialize<'de>>(
+    deserializer: D,
+) -> std::result::Result<Option<Option<T>>, D::Error> {
+    Option::<T>::deserialize(deserializer).map(Some)
 }
 
 impl EntryChanges {
@@ -120,7 +144,7 @@ impl EntryChanges {
 }
 
 /// One stored value of a secret, as `history` shows it: dates, never the value.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct VersionInfo {
     pub version: u32,
     pub created: Stamp,

@@ -4,6 +4,7 @@
 //! parameters); `VaultFile::unlock` derives the key-encryption key from the password, checks it
 //! against the verifier (wrong password: exit 3) and unwraps the vault key (failure: exit 4).
 
+mod audit;
 mod entries;
 mod entry;
 mod header;
@@ -22,6 +23,7 @@ use crate::crypto::random_array;
 use crate::error::{Error, Result, write_error};
 use crate::secret::{SecretBytes, ct_eq};
 
+pub use audit::AuditEvent;
 pub use entry::{Entry, EntryChanges, NewEntry, VersionInfo};
 pub use header::{HEADER_LEN, Header};
 pub use schema::APPLICATION_ID;

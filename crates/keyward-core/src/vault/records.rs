@@ -87,6 +87,21 @@ impl Codec<'_> {
             .map_err(|_| Error::corrupt("a sealed record does not parse"))
     }
 
+    /// Audit events are sealed under their own subkey, bound to their row id.
+    pub fn seal_audit<T: Serialize>(&self, id: i64, event: &T) -> Result<Vec<u8>> {
+        let json = serde_json::to_vec(event)
+            .map_err(|e| Error::Invalid(format!("could not encode an audit event: {e}")))?;
+        let place = self.place(Table::Audit, Column::Record, id, 0)?;
+        aead::seal(self.keys.subkey(Purpose::Audit), &place, &json)
+    }
+
+    pub fn open_audit<T: DeserializeOwned>(&self, id: i64, sealed: &[u8]) -> Result<T> {
+        let place = self.place(Table::Audit, Column::Record, id, 0)?;
+        let plain = aead::open(self.keys.subkey(Purpose::Audit), &place, sealed)?;
+        serde_json::from_slice(plain.expose())
+            .map_err(|_| Error::corrupt("a sealed audit event does not parse"))
+    }
+
     pub fn seal_value(&self, secret_id: i64, seq: u32, value: &SecretBytes) -> Result<Vec<u8>> {
         let place = self.place(Table::Versions, Column::Value, secret_id, i64::from(seq))?;
         aead::seal(self.keys.subkey(Purpose::Values), &place, value.expose())

@@ -39,6 +39,11 @@ const MIGRATIONS: &[&str] = &[
         value BLOB NOT NULL,
         PRIMARY KEY (secret_id, seq)
      ) STRICT, WITHOUT ROWID;",
+    // 2: the access log; each row sealed under the audit subkey, bound to its id.
+    "CREATE TABLE audit (
+        id INTEGER PRIMARY KEY,
+        sealed BLOB NOT NULL
+     ) STRICT;",
 ];
 
 pub const LATEST_VERSION: i64 = MIGRATIONS.len() as i64;

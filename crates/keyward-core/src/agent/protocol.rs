@@ -1,0 +1,295 @@
+//! The wire protocol: each message is a 4-byte big-endian length and a JSON body, the request
+//! wrapped in an envelope that names the protocol version. Secret values travel as base64
+//! strings inside zeroized buffers; every frame buffer is wiped after use.
+
+use std::io::{Read, Write};
+
+use base64::Engine as _;
+use base64::engine::general_purpose::STANDARD;
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+use zeroize::Zeroizing;
+
+use crate::error::{Error, Result};
+use crate::secret::SecretBytes;
+use crate::vault::{AuditEvent, Entry, EntryChanges, NewEntry, VersionInfo};
+
+pub const PROTOCOL_VERSION: u32 = 1;
+
+/// Large enough for hundreds of 64 KiB values in one batch, small enough that a hostile peer
+/// cannot make the agent allocate without bound.
+pub const MAX_FRAME: usize = 32 * 1024 * 1024;
+
+#[derive(Debug, Serialize, Deserialize)]
+pub struct Envelope<T> {
+    pub v: u32,
+    pub body: T,
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(tag = "op", rename_all = "snake_case")]
+pub enum Request {
+    Status,
+    Unlock {
+        password: WireSecret,
+    },
+    Lock,
+    Resolve {
+        names: Vec<String>,
+        event: Option<AuditEvent>,
+    },
+    Entry {
+        name: String,
+    },
+    List,
+    Add {
+        name: String,
+        value: WireSecret,
+        new: NewEntry,
+    },
+    Rotate {
+        name: String,
+        value: WireSecret,
+    },
+    History {
+        name: String,
+    },
+    Update {
+        name: String,
+        changes: EntryChanges,
+    },
+    Remove {
+        name: String,
+    },
+    Record {
+        event: AuditEvent,
+    },
+    AuditLog,
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(tag = "reply", rename_all = "snake_case")]
+pub enum Response {
+    Ok,
+    Status(AgentStatus),
+    Values { values: Vec<WireSecret> },
+    Entry { entry: Entry },
+    Entries { entries: Vec<Entry> },
+    History { versions: Vec<VersionInfo> },
+    Events { events: Vec<AuditEvent> },
+    Error(WireError),
+}
+
+/// What `keyward status` reports.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AgentStatus {
+    pub unlocked: bool,
+    pub pid: u32,
+    pub vault: String,
+    pub lock_after_secs: u64,
+    /// Seconds until the agent locks itself, when unlocked.
+    pub locks_in_secs: Option<u64>,
+    pub insecure_kdf: bool,
+}
+
+/// An error crossing the socket. Messages come from `Error`'s `Display`, which never holds a
+/// value, so they are safe to send.
+#[derive(Debug, Serialize, Deserialize)]
+pub struct WireError {
+    pub kind: ErrorKind,
+    pub detail: String,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ErrorKind {
+    WrongPassword,
+    Corrupt,
+    NotFound,
+    AlreadyExists,
+    Locked,
+    Other,
+}
+
+impl From<&Error> for WireError {
+    fn from(err: &Error) -> Self {
+        let (kind, detail) = match err {
+            Error::WrongPassword => (ErrorKind::WrongPassword, String::new()),
+            Error::Corrupt(what) => (ErrorKind::Corrupt, what.clone()),
+            Error::NotFound(name) => (ErrorKind::NotFound, name.clone()),
+            Error::AlreadyExists(name) => (ErrorKind::AlreadyExists, name.clone()),
+            Error::Locked => (ErrorKind::Locked, String::new()),
+            other => (ErrorKind::Other, other.to_string()),
+        };
+        WireError { kind, detail }
+    }
+}
+
+impl From<WireError> for Error {
+    fn from(err: WireError) -> Self {
+        match err.kind {
+            ErrorKind::WrongPassword => Error::WrongPassword,
+            ErrorKind::Corrupt => Error::Corrupt(err.detail),
+            ErrorKind::NotFound => Error::NotFound(err.detail),
+            ErrorKind::AlreadyExists => Error::AlreadyExists(err.detail),
+            ErrorKind::Locked => Error::Locked,
+            ErrorKind::Other => Error::Invalid(err.detail),
+        }
+    }
+}
+
+/// A secret on the wire: base64 in JSON, decoded straight into a zeroizing buffer.
+#[derive(Debug)]
+pub struct WireSecret(pub SecretBytes);
+
+impl Serialize for WireSecret {
+    fn serialize<S: Serializer>(&self, serializer: S) -> std::result::Result<S::Ok, S::Error> {
+        let text = Zeroizing::new(STANDARD.encode(self.0.expose()));
+        serializer.serialize_str(&text)
+    }
+}
+
+impl<'de> Deserialize<'de> for WireSecret {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> std::result::Result<Self, D::Error> {
+        struct Visitor;
+        impl serde::de::Visitor<'_> for Visitor {
+            type Value = WireSecret;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a base64 string")
+            }
+            fn visit_str<E: serde::de::Error>(
+                self,
+                text: &str,
+            ) -> std::result::Result<WireSecret, E> {
+                let mut bytes = Zeroizing::new(Vec::with_capacity(text.len()));
+                STANDARD
+                    .decode_vec(text, &mut bytes)
+                    .map_err(|_| E::custom("a secret is not valid base64"))?;
+                Ok(WireSecret(SecretBytes::copy_from(&bytes)))
+            }
+        }
+        deserializer.deserialize_str(Visitor)
+    }
+}
+
+/// Writes one frame; the encoded body is wiped afterwards.
+pub fn write_frame<T: Serialize>(writer: &mut impl Write, message: &T) -> Result<()> {
+    let body = Zeroizing::new(
+        serde_json::to_vec(message)
+            .map_err(|e| Error::Invalid(format!("could not encode an agent message: {e}")))?,
+    );
+    let len = u32::try_from(body.len())
+        .ok()
+        .filter(|&n| n as usize <= MAX_FRAME)
+        .ok_or_else(|| Error::Invalid("an agent message is too large".into()))?;
+    let mut frame = Zeroizing::new(Vec::with_capacity(body.len() + 4));
+    frame.extend_from_slice(&len.to_be_bytes());
+    frame.extend_from_slice(&body);
+    writer
+        .write_all(&frame)
+        .and_then(|()| writer.flush())
+        .map_err(|e| Error::io("could not talk to the agent", e))
+}
+
+/// Reads one frame. `Ok(None)` is a clean end of stream before any byte of a frame.
+pub fn read_frame<T: for<'de> Deserialize<'de>>(reader: &mut impl Read) -> Result<Option<T>> {
+    let mut len = [0u8; 4];
+    match reader.read_exact(&mut len) {
+        Ok(()) => {}
+        Err(e) if e.kind() == std::io::ErrorKind::UnexpectedEof => return Ok(None),
+        Err(e) => return Err(Error::io("could not talk to the agent", e)),
+    }
+    let len = u32::from_be_bytes(len) as usize;
+    if len > MAX_FRAME {
+        return Err(Error::Invalid(format!(
+            "an agent message of {len} bytes is over the {MAX_FRAME}-byte limit"
+        )));
+    }
+    let mut body = Zeroizing::new(vec![0u8; len]);
+    reader
+        .read_exact(&mut body)
+        .map_err(|e| Error::io("could not talk to the agent", e))?;
+    serde_json::from_slice(&body)
+        .map(Some)
+        .map_err(|e| Error::Invalid(format!("a malformed agent message ({})", e.classify_name())))
+}
+
+trait ClassifyName {
+    fn classify_name(&self) -> &'static str;
+}
+
+impl ClassifyName for serde_json::Error {
+    /// The category only: serde_json's full message can quote the input, which may hold a value.
+    fn classify_name(&self) -> &'static str {
+        match self.classify() {
+            serde_json::error::Category::Io => "I/O",
+            serde_json::error::Category::Syntax => "bad syntax",
+            serde_json::error::Category::Data => "unexpected fields",
+            serde_json::error::Category::Eof => "cut short",
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn frames_round_trip_secrets_exactly() {
+        let value = SecretBytes::copy_from(b"line one\nline two\0\xff");
+        let request = Envelope {
+            v: PROTOCOL_VERSION,
+            body: Request::Rotate {
+                name: "db/url".into(),
+                value: WireSecret(value.clone()),
+            },
+        };
+        let mut wire = Vec::new();
+        write_frame(&mut wire, &request).unwrap();
+        let back: Envelope<Request> = read_frame(&mut wire.as_slice()).unwrap().unwrap();
+        match back.body {
+            Request::Rotate { name, value: got } => {
+                assert_eq!(name, "db/url");
+                assert_eq!(got.0, value);
+            }
+            other => panic!("unexpected {other:?}"),
+        }
+    }
+
+    #[test]
+    fn hostile_frames_are_errors_not_panics() {
+        let too_long = (MAX_FRAME as u32 + 1).to_be_bytes();
+        assert!(read_frame::<Request>(&mut too_long.as_slice()).is_err());
+        let cut = [0u8, 0, 0, 10, b'{'];
+        assert!(read_frame::<Request>(&mut cut.as_slice()).is_err());
+        let mut garbage = 5u32.to_be_bytes().to_vec();
+        garbage.extend_from_slice(b"\xff\xfe{}x");
+        assert!(read_frame::<Request>(&mut garbage.as_slice()).is_err());
+        assert!(read_frame::<Request>(&mut [].as_slice()).unwrap().is_none());
+    }
+
+    #[test]
+    fn decode_errors_do_not_quote_the_input() {
+        let mut frame = Vec::new();
+        let body = br#"{"v":1,"body":{"op":"unlock","password":"not base64 !! hunter2"}}"#;
+        frame.extend_from_slice(&(body.len() as u32).to_be_bytes());
+        frame.extend_from_slice(body);
+        let err = read_frame::<Envelope<Request>>(&mut frame.as_slice()).unwrap_err();
+        assert!(!err.to_string().contains("hunter2"), "{err}");
+    }
+
+    #[test]
+    fn errors_keep_their_exit_codes_across_the_socket() {
+        for err in [
+            Error::WrongPassword,
+            Error::corrupt("x"),
+            Error::NotFound("n".into()),
+            Error::Invalid("bad".into()),
+        ] {
+            let code = err.exit_code();
+            let text = err.to_string();
+            let back = Error::from(WireError::from(&err));
+            assert_eq!(back.exit_code(), code);
+            assert_eq!(back.to_string(), text);
+        }
+    }
+}
