@@ -55,6 +55,28 @@ pub enum Command {
     Set(commands::set::Args),
     /// Delete a secret and all its versions
     Rm(commands::rm::Args),
+    /// Hold the unlocked vault for other commands (foreground unless --detach; ends on SIGTERM)
+    Agent(commands::agent::Args),
+    /// Unlock the running agent
+    Unlock(commands::unlock::Args),
+    /// Make the running agent wipe its keys
+    Lock(commands::lock::Args),
+    /// Whether an agent runs and whether it is unlocked
+    Status(commands::status::Args),
+    /// Run a command with the project's secrets in its environment only, masked in its output
+    Run(commands::run::Args),
+    /// Print the project's variables for `eval` or direnv
+    Env(commands::env::Args),
+    /// Fill {{ kw://NAME }} placeholders in a template
+    Inject(commands::inject::Args),
+    /// Move a .env file's values into the vault, leaving kw:// references in the file
+    Import(commands::import::Args),
+    /// Show the access log: who got which secrets, never values
+    Audit(commands::audit::Args),
+    /// Print a shell completion script
+    Completions(commands::completions::Args),
+    /// Print the manual page (roff)
+    Man(commands::man::Args),
     /// Change the master password
     Passwd(commands::passwd::Args),
 }

@@ -1,11 +1,15 @@
 //! What every command needs: where the vault is, and how to unlock it.
 
 use anyhow::Result;
+use keyward_core::agent::AgentClient;
 use keyward_core::home::Home;
-use keyward_core::{Vault, VaultFile};
+use keyward_core::{SecretStore, Vault, VaultFile};
 
 use crate::cli::GlobalArgs;
 use crate::{output, password};
+
+pub const INSECURE_VAULT_WARNING: &str =
+    "this vault was made with --insecure-fast-kdf (for tests only); do not keep real secrets in it";
 
 #[derive(Debug)]
 pub struct Context {
@@ -21,6 +25,30 @@ impl Context {
         })
     }
 
+    /// The vault through a running, unlocked agent when there is one, else unlocked here.
+    pub fn store(&self) -> Result<Box<dyn SecretStore>> {
+        if let Some(mut agent) = AgentClient::connect(&self.home) {
+            if agent.status().is_ok_and(|s| s.unlocked) {
+                return Ok(Box::new(agent));
+            }
+            if self.global.password_file.is_none() && !password::has_terminal() {
+                return Err(keyward_core::Error::Locked.into());
+            }
+        }
+        Ok(Box::new(self.unlock()?))
+    }
+
+    /// The running agent, or an error saying how to start one.
+    pub fn agent(&self) -> Result<AgentClient> {
+        AgentClient::connect(&self.home).ok_or_else(|| {
+            keyward_core::Error::Invalid(format!(
+                "no agent is running on {}; start one with `keyward agent --detach`",
+                self.home.agent_socket().display()
+            ))
+            .into()
+        })
+    }
+
     /// Opens and checks the vault file first, so a missing or damaged vault is reported before
     /// anyone is asked for a password, then unlocks it.
     pub fn unlock(&self) -> Result<Vault> {
@@ -28,10 +56,7 @@ impl Context {
         let password = password::master(&self.global, "Master password: ")?;
         let vault = file.unlock(&password)?;
         if vault.is_insecure_kdf() {
-            output::warn(
-                "this vault was made with --insecure-fast-kdf (for tests only); \
-                 do not keep real secrets in it",
-            );
+            output::warn(INSECURE_VAULT_WARNING);
         }
         Ok(vault)
     }

@@ -10,6 +10,7 @@ mod context;
 mod input;
 mod output;
 mod password;
+mod project_args;
 
 use std::process::ExitCode;
 

@@ -29,7 +29,7 @@ pub struct Args {
 pub fn run(ctx: &Context, args: Args) -> Result<ExitCode> {
     validate_name(&args.name)?;
     keyward_core::names::normalize_tags(&args.tags)?;
-    let mut vault = ctx.unlock()?;
+    let mut vault = ctx.store()?;
     let value = input::read_value(&args.name)?;
     let entry = vault.add(
         &args.name,

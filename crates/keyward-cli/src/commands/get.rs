@@ -4,6 +4,7 @@ use std::io::IsTerminal;
 use std::process::ExitCode;
 
 use anyhow::Result;
+use keyward_core::AuditEvent;
 use keyward_core::names::validate_name;
 
 use crate::context::Context;
@@ -16,8 +17,13 @@ pub struct Args {
 
 pub fn run(ctx: &Context, args: Args) -> Result<ExitCode> {
     validate_name(&args.name)?;
-    let vault = ctx.unlock()?;
-    let value = vault.get(&args.name)?;
+    let mut store = ctx.store()?;
+    let names = [args.name.clone()];
+    let event = AuditEvent::here("get", names.to_vec());
+    let values = store.resolve(&names, Some(&event))?;
+    let value = values
+        .first()
+        .ok_or_else(|| keyward_core::Error::NotFound(args.name.clone()))?;
     output::stdout_bytes(value.expose())?;
     if std::io::stdout().is_terminal() {
         output::stdout_bytes(b"\n")?;

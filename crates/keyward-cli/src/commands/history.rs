@@ -18,7 +18,7 @@ pub struct Args {
 
 pub fn run(ctx: &Context, args: Args) -> Result<ExitCode> {
     validate_name(&args.name)?;
-    let vault = ctx.unlock()?;
+    let mut vault = ctx.store()?;
     let versions = vault.history(&args.name)?;
     if args.json {
         output::stdout_json(&versions)?;

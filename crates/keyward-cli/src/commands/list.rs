@@ -16,7 +16,7 @@ pub struct Args {
 }
 
 pub fn run(ctx: &Context, args: Args) -> Result<ExitCode> {
-    let vault = ctx.unlock()?;
+    let mut vault = ctx.store()?;
     let entries = vault.list()?;
     if args.json {
         output::stdout_json(&entries)?;

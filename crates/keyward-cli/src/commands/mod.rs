@@ -1,14 +1,25 @@
 //! One file per command. Each has its own `Args` and a `run` that returns the exit code.
 
 pub mod add;
+pub mod agent;
+pub mod audit;
+pub mod completions;
+pub mod env;
 pub mod get;
 pub mod history;
+pub mod import;
 pub mod init;
+pub mod inject;
 pub mod list;
+pub mod lock;
+pub mod man;
 pub mod passwd;
 pub mod rm;
 pub mod rotate;
+pub mod run;
 pub mod set;
+pub mod status;
+pub mod unlock;
 
 use std::process::ExitCode;
 
@@ -29,12 +40,54 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         Command::Set(args) => set::run(&ctx, args),
         Command::Rm(args) => rm::run(&ctx, args),
         Command::Passwd(args) => passwd::run(&ctx, args),
+        Command::Agent(args) => agent::run(&ctx, args),
+        Command::Unlock(args) => unlock::run(&ctx, args),
+        Command::Lock(args) => lock::run(&ctx, args),
+        Command::Status(args) => status::run(&ctx, args),
+        Command::Run(args) => run::run(&ctx, args),
+        Command::Env(args) => env::run(&ctx, args),
+        Command::Inject(args) => inject::run(&ctx, args),
+        Command::Import(args) => import::run(&ctx, args),
+        Command::Audit(args) => audit::run(&ctx, args),
+        Command::Completions(args) => completions::run(args),
+        Command::Man(args) => man::run(args),
     }
 }
 
 /// clap value parsers that reuse the core's own parsing, so flags fail as usage errors.
 pub mod parse {
     use keyward_core::policy::{RotateEvery, parse_expiry};
+
+    /// A duration written `45s`, `10m`, `2h` or `1d`.
+    pub fn duration(text: &str) -> Result<std::time::Duration, String> {
+        let bad =
+            || format!("invalid duration {text:?}: write a number and a unit, like 30s, 10m or 2h");
+        let split = text.find(|c: char| !c.is_ascii_digit()).ok_or_else(bad)?;
+        let (number, unit) = text.split_at(split);
+        let number: u64 = number.parse().map_err(|_| bad())?;
+        let per_unit = match unit {
+            "s" => 1,
+            "m" => 60,
+            "h" => 3600,
+            "d" => 86400,
+            _ => return Err(bad()),
+        };
+        let secs = number
+            .checked_mul(per_unit)
+            .filter(|&s| s > 0)
+            .ok_or_else(bad)?;
+        Ok(std::time::Duration::from_secs(secs))
+    }
+
+    /// The shortest exact form of a duration: `10m`, `90s`, `2h`.
+    pub fn format_duration(d: std::time::Duration) -> String {
+        let secs = d.as_secs();
+        match secs {
+            s if s >= 3600 && s % 3600 == 0 => format!("{}h", s / 3600),
+            s if s >= 60 && s % 60 == 0 => format!("{}m", s / 60),
+            s => format!("{s}s"),
+        }
+    }
 
     pub fn rotate_every(text: &str) -> Result<RotateEvery, String> {
         text.parse().map_err(|e: keyward_core::Error| e.to_string())

@@ -15,7 +15,7 @@ pub struct Args {
 
 pub fn run(ctx: &Context, args: Args) -> Result<ExitCode> {
     validate_name(&args.name)?;
-    let mut vault = ctx.unlock()?;
+    let mut vault = ctx.store()?;
     vault.remove(&args.name)?;
     output::note(&format!("removed {}", args.name));
     Ok(ExitCode::SUCCESS)

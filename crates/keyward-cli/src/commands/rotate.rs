@@ -15,7 +15,7 @@ pub struct Args {
 
 pub fn run(ctx: &Context, args: Args) -> Result<ExitCode> {
     validate_name(&args.name)?;
-    let mut vault = ctx.unlock()?;
+    let mut vault = ctx.store()?;
     // Fail on a missing name before asking for a value.
     vault.entry(&args.name)?;
     let value = input::read_value(&args.name)?;

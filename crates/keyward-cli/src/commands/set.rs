@@ -60,7 +60,7 @@ pub fn run(ctx: &Context, args: Args) -> Result<ExitCode> {
         )
         .into());
     }
-    let mut vault = ctx.unlock()?;
+    let mut vault = ctx.store()?;
     let entry = vault.update(&args.name, changes)?;
     output::note(&format!("updated {}", entry.name));
     Ok(ExitCode::SUCCESS)

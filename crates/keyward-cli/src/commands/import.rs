@@ -1,0 +1,148 @@
+//! `keyward import FILE [--prefix P]`: `.env` rescue. Stores each value in the vault and rewrites
+//! the file with `kw://` references in their place (comments, order and quoting kept), so the
+//! file can be committed and `keyward run --env-file FILE` gives the same values.
+
+use std::collections::BTreeMap;
+use std::io::Write;
+use std::os::unix::fs::OpenOptionsExt;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use anyhow::{Result, bail};
+use keyward_core::inject::dotenv::DotEnv;
+use keyward_core::inject::reference;
+use keyward_core::names::validate_name;
+use keyward_core::secret::ct_eq;
+use keyward_core::{AuditEvent, Error, NewEntry};
+
+use crate::context::Context;
+use crate::output;
+
+const MAX_ENV_FILE: usize = 4 * 1024 * 1024;
+
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// The .env file to rescue
+    file: PathBuf,
+    /// Put this before each variable's name to make its entry's name, e.g. `myapp/`
+    #[arg(long, value_name = "PREFIX", default_value = "")]
+    prefix: String,
+}
+
+pub fn run(ctx: &Context, args: Args) -> Result<ExitCode> {
+    let env = DotEnv::read(&args.file, MAX_ENV_FILE)?;
+    // Assignment index -> entry name, for every value that is not already a reference.
+    let mut targets: BTreeMap<usize, String> = BTreeMap::new();
+    for (i, a) in env.assignments.iter().enumerate() {
+        let is_reference = std::str::from_utf8(a.value.expose())
+            .ok()
+            .and_then(reference::parse)
+            .is_some();
+        if a.value.is_empty() || is_reference {
+            continue;
+        }
+        let name = format!("{}{}", args.prefix, a.key);
+        validate_name(&name)
+            .map_err(|e| Error::Invalid(format!("{}:{}: {e}", args.file.display(), a.line)))?;
+        targets.insert(i, name);
+    }
+    if targets.is_empty() {
+        output::note(&format!(
+            "{} holds no plain values; nothing to import",
+            args.file.display()
+        ));
+        return Ok(ExitCode::SUCCESS);
+    }
+
+    let mut store = ctx.store()?;
+    // Check every name before changing anything: an entry that exists with the same value is
+    // reused (a second import is harmless); one with another value stops the import.
+    let mut new = Vec::new();
+    let mut conflicts = Vec::new();
+    for (&i, name) in &targets {
+        let value = &env
+            .assignments
+            .get(i)
+            .ok_or_else(|| Error::Invalid("lost an assignment".into()))?
+            .value;
+        match store.entry(name) {
+            Ok(_) => {
+                let existing = store.resolve(std::slice::from_ref(name), None)?;
+                if !existing
+                    .first()
+                    .is_some_and(|v| ct_eq(v.expose(), value.expose()))
+                {
+                    conflicts.push(name.clone());
+                }
+            }
+            Err(Error::NotFound(_)) => new.push(i),
+            Err(e) => return Err(e.into()),
+        }
+    }
+    if !conflicts.is_empty() {
+        bail!(Error::Invalid(format!(
+            "the vault already has {} with different values; nothing was changed (use --prefix to import under other names)",
+            conflicts.join(", ")
+        )));
+    }
+    let note = format!("imported from {}", args.file.display());
+    for i in new {
+        let (Some(a), Some(name)) = (env.assignments.get(i), targets.get(&i)) else {
+            continue;
+        };
+        store.add(
+            name,
+            &a.value,
+            NewEntry {
+                note: Some(note.clone()),
+                ..NewEntry::default()
+            },
+        )?;
+    }
+    let rewritten = env.rewrite(|i| targets.get(&i).map(|name| reference::format(name)));
+    replace_file(&args.file, rewritten.as_bytes())?;
+    let names: Vec<String> = targets.values().cloned().collect();
+    store.record_access(&AuditEvent::here("import", names.clone()))?;
+    output::note(&format!(
+        "stored {} values and rewrote {} with kw:// references: {}",
+        names.len(),
+        args.file.display(),
+        names.join(", ")
+    ));
+    output::warn(&format!(
+        "if {} was ever committed, git history still holds the old values: rotate those keys",
+        args.file.display()
+    ));
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Replaces `path` atomically, keeping its permissions.
+fn replace_file(path: &Path, bytes: &[u8]) -> Result<()> {
+    let meta = std::fs::metadata(path)
+        .map_err(|e| Error::io(format!("could not read {}", path.display()), e))?;
+    let dir = path
+        .parent()
+        .filter(|d| !d.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let temp = dir.join(format!(".{name}.keyward-{}", std::process::id()));
+    let write = || -> std::io::Result<()> {
+        let mut file = std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .mode(0o600)
+            .open(&temp)?;
+        file.write_all(bytes)?;
+        file.set_permissions(meta.permissions())?;
+        file.sync_all()?;
+        std::fs::rename(&temp, path)
+    };
+    write().map_err(|e| {
+        let _ = std::fs::remove_file(&temp);
+        Error::io(format!("could not rewrite {}", path.display()), e)
+    })?;
+    Ok(())
+}
