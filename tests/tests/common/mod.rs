@@ -99,6 +99,15 @@ impl TestHome {
         cmd
     }
 
+    /// `keyward ARGS` with the password file named in the environment, so ARGS may end with a
+    /// command of its own (`run -- CMD ...`).
+    pub fn command_env(&self, args: &[&str]) -> Command {
+        let mut cmd = self.bare_command();
+        cmd.args(args)
+            .env("KEYWARD_PASSWORD_FILE", self.password_file());
+        cmd
+    }
+
     pub fn run(&self, args: &[&str], stdin: &[u8]) -> Output {
         run_with_stdin(self.command(args), stdin)
     }
@@ -233,4 +242,22 @@ impl Rng {
             .map(|_| ALPHABET[self.below(ALPHABET.len() as u64) as usize] as char)
             .collect()
     }
+}
+
+/// Whether an outside tool the tests use is installed. CI (`KEYWARD_REQUIRE_TOOLS=1`) fails
+/// instead of skipping, so a missing tool can never turn a test green there.
+pub fn have_tool(name: &str) -> bool {
+    let found = Command::new("sh")
+        .arg("-c")
+        .arg(format!("command -v {name}"))
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if !found {
+        assert!(
+            std::env::var_os("KEYWARD_REQUIRE_TOOLS").is_none(),
+            "{name} is required (KEYWARD_REQUIRE_TOOLS is set) but not installed"
+        );
+        eprintln!("skipping: {name} is not installed");
+    }
+    found
 }
