@@ -73,6 +73,11 @@ pub enum Command {
     Import(commands::import::Args),
     /// Show the access log: who got which secrets, never values
     Audit(commands::audit::Args),
+    /// Copy a value to the clipboard; it is cleared after 30 s if still there
+    Copy(commands::copy::Args),
+    /// Serve a copied value on the clipboard (started by `copy`)
+    #[command(hide = true)]
+    ClipboardHold(commands::copy::HoldArgs),
     /// Print a shell completion script
     Completions(commands::completions::Args),
     /// Print the manual page (roff)

@@ -4,6 +4,7 @@ pub mod add;
 pub mod agent;
 pub mod audit;
 pub mod completions;
+pub mod copy;
 pub mod env;
 pub mod get;
 pub mod history;
@@ -49,6 +50,8 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         Command::Inject(args) => inject::run(&ctx, args),
         Command::Import(args) => import::run(&ctx, args),
         Command::Audit(args) => audit::run(&ctx, args),
+        Command::Copy(args) => copy::run(&ctx, args),
+        Command::ClipboardHold(args) => copy::hold(args),
         Command::Completions(args) => completions::run(args),
         Command::Man(args) => man::run(args),
     }
