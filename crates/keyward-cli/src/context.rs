@@ -8,6 +8,19 @@ use keyward_core::{SecretStore, Vault, VaultFile};
 use crate::cli::GlobalArgs;
 use crate::{output, password};
 
+/// Reads `names` for `command`, recording the access; a failure to record is a warning.
+pub fn fetch(
+    store: &mut dyn SecretStore,
+    names: &[String],
+    command: &str,
+) -> keyward_core::Result<Vec<keyward_core::SecretBytes>> {
+    keyward_core::store::fetch_recorded(store, names, command, |err| {
+        output::warn(&format!(
+            "this access was not recorded in the access log: {err}"
+        ));
+    })
+}
+
 pub const INSECURE_VAULT_WARNING: &str =
     "this vault was made with --insecure-fast-kdf (for tests only); do not keep real secrets in it";
 

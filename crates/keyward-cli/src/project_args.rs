@@ -36,12 +36,10 @@ impl ProjectArgs {
             &cwd,
         )?;
         plan.check_dangerous(self.allow_dangerous)?;
-        let mut store = if plan.vault_names().is_empty() {
-            None
-        } else {
-            Some(ctx.store()?)
-        };
-        let vars = plan.resolve(store.as_deref_mut(), command)?;
-        Ok(vars)
+        if plan.vault_names().is_empty() {
+            return Ok(plan.resolve(|_| Ok(Vec::new()))?);
+        }
+        let mut store = ctx.store()?;
+        Ok(plan.resolve(|names| crate::context::fetch(store.as_mut(), names, command))?)
     }
 }

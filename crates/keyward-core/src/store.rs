@@ -1,14 +1,13 @@
 //! What a command needs from an unlocked vault, whether it holds the vault itself or asks a
 //! running agent for it. The CLI works against this trait and never cares which one it has.
 
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::secret::SecretBytes;
 use crate::vault::{AuditEvent, Entry, EntryChanges, NewEntry, Vault, VersionInfo};
 
 pub trait SecretStore {
-    /// The current values of `names`, in order; records `event` in the access log when given.
-    fn resolve(&mut self, names: &[String], event: Option<&AuditEvent>)
-    -> Result<Vec<SecretBytes>>;
+    /// The current values of `names`, in order, read together.
+    fn resolve(&mut self, names: &[String]) -> Result<Vec<SecretBytes>>;
     fn entry(&mut self, name: &str) -> Result<Entry>;
     fn list(&mut self) -> Result<Vec<Entry>>;
     fn add(&mut self, name: &str, value: &SecretBytes, new: NewEntry) -> Result<Entry>;
@@ -20,17 +19,25 @@ pub trait SecretStore {
     fn audit_log(&mut self) -> Result<Vec<AuditEvent>>;
 }
 
+/// Reads `names` for `command` and records the access. A failure to record (a full disk) does
+/// not withhold the values: it is handed to `unrecorded` for the caller to report, because
+/// losing access to your own keys is worse than one missing log line.
+pub fn fetch_recorded(
+    store: &mut (impl SecretStore + ?Sized),
+    names: &[String],
+    command: &str,
+    unrecorded: impl FnOnce(Error),
+) -> Result<Vec<SecretBytes>> {
+    let values = store.resolve(names)?;
+    if let Err(err) = store.record_access(&AuditEvent::here(command, names.to_vec())) {
+        unrecorded(err);
+    }
+    Ok(values)
+}
+
 impl SecretStore for Vault {
-    fn resolve(
-        &mut self,
-        names: &[String],
-        event: Option<&AuditEvent>,
-    ) -> Result<Vec<SecretBytes>> {
-        let values = self.get_many(names)?;
-        if let Some(event) = event {
-            Vault::record_access(self, event)?;
-        }
-        Ok(values)
+    fn resolve(&mut self, names: &[String]) -> Result<Vec<SecretBytes>> {
+        self.get_many(names)
     }
 
     fn entry(&mut self, name: &str) -> Result<Entry> {

@@ -13,7 +13,7 @@ use anyhow::{Result, bail};
 use arboard::{Clipboard, SetExtLinux};
 use keyward_core::names::validate_name;
 use keyward_core::secret::MAX_VALUE_LEN;
-use keyward_core::{AuditEvent, Error, SecretBytes};
+use keyward_core::{Error, SecretBytes};
 
 use crate::commands::parse;
 use crate::context::Context;
@@ -38,14 +38,14 @@ const READY: u8 = b'+';
 
 pub fn run(ctx: &Context, args: Args) -> Result<ExitCode> {
     validate_name(&args.name)?;
-    let names = [args.name.clone()];
-    let event = AuditEvent::here("copy", names.to_vec());
-    let value = ctx
-        .store()?
-        .resolve(&names, Some(&event))?
-        .into_iter()
-        .next()
-        .ok_or_else(|| Error::NotFound(args.name.clone()))?;
+    let value = crate::context::fetch(
+        ctx.store()?.as_mut(),
+        std::slice::from_ref(&args.name),
+        "copy",
+    )?
+    .into_iter()
+    .next()
+    .ok_or_else(|| Error::NotFound(args.name.clone()))?;
     if std::str::from_utf8(value.expose()).is_err() {
         bail!(Error::Invalid(format!(
             "'{}' is not text and cannot go on the clipboard; use `keyward get`",

@@ -4,7 +4,6 @@ use std::io::IsTerminal;
 use std::process::ExitCode;
 
 use anyhow::Result;
-use keyward_core::AuditEvent;
 use keyward_core::names::validate_name;
 
 use crate::context::Context;
@@ -18,9 +17,7 @@ pub struct Args {
 pub fn run(ctx: &Context, args: Args) -> Result<ExitCode> {
     validate_name(&args.name)?;
     let mut store = ctx.store()?;
-    let names = [args.name.clone()];
-    let event = AuditEvent::here("get", names.to_vec());
-    let values = store.resolve(&names, Some(&event))?;
+    let values = crate::context::fetch(store.as_mut(), std::slice::from_ref(&args.name), "get")?;
     let value = values
         .first()
         .ok_or_else(|| keyward_core::Error::NotFound(args.name.clone()))?;

@@ -67,7 +67,7 @@ pub fn run(ctx: &Context, args: Args) -> Result<ExitCode> {
             .value;
         match store.entry(name) {
             Ok(_) => {
-                let existing = store.resolve(std::slice::from_ref(name), None)?;
+                let existing = store.resolve(std::slice::from_ref(name))?;
                 if !existing
                     .first()
                     .is_some_and(|v| ct_eq(v.expose(), value.expose()))

@@ -5,7 +5,7 @@ use std::process::ExitCode;
 
 use anyhow::Result;
 use keyward_core::inject::{output_file, template};
-use keyward_core::{AuditEvent, Error, SecretBytes};
+use keyward_core::{Error, SecretBytes};
 
 use crate::context::Context;
 use crate::output;
@@ -33,8 +33,7 @@ pub fn run(ctx: &Context, args: Args) -> Result<ExitCode> {
     let values = if names.is_empty() {
         Vec::new()
     } else {
-        let event = AuditEvent::here("inject", names.clone());
-        ctx.store()?.resolve(&names, Some(&event))?
+        crate::context::fetch(ctx.store()?.as_mut(), &names, "inject")?
     };
     let values: Vec<(String, SecretBytes)> = names.into_iter().zip(values).collect();
     let rendered = template::render(&text, &values)?;

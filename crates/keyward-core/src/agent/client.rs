@@ -93,14 +93,9 @@ fn expect_entry(response: Response) -> Result<Entry> {
 }
 
 impl SecretStore for AgentClient {
-    fn resolve(
-        &mut self,
-        names: &[String],
-        event: Option<&AuditEvent>,
-    ) -> Result<Vec<SecretBytes>> {
+    fn resolve(&mut self, names: &[String]) -> Result<Vec<SecretBytes>> {
         match self.call(Request::Resolve {
             names: names.to_vec(),
-            event: event.cloned(),
         })? {
             Response::Values { values } if values.len() == names.len() => {
                 Ok(values.into_iter().map(|v| v.0).collect())

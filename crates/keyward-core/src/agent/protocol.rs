@@ -35,7 +35,6 @@ pub enum Request {
     Lock,
     Resolve {
         names: Vec<String>,
-        event: Option<AuditEvent>,
     },
     Entry {
         name: String,

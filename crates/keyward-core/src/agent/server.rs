@@ -215,18 +215,22 @@ impl AgentService {
             Request::Unlock { password } => {
                 (reply(self.unlock(&password.0).map(|()| Response::Ok)), None)
             }
-            Request::Resolve { names, event } => {
-                let values = self.with_vault(|v| v.get_many(&names));
-                let deferred: Option<Deferred> = match (&values, event) {
-                    (Ok(_), Some(event)) => Some(Box::new(move |service: &AgentService| {
-                        let _ = service.with_vault(|v| v.record_access(&event));
-                    })),
-                    _ => None,
-                };
-                let response = values.map(|values| Response::Values {
-                    values: values.into_iter().map(WireSecret).collect(),
+            Request::Resolve { names } => {
+                let response =
+                    self.with_vault(|v| v.get_many(&names))
+                        .map(|values| Response::Values {
+                            values: values.into_iter().map(WireSecret).collect(),
+                        });
+                (reply(response), None)
+            }
+            Request::Record { event } => {
+                // The client need not wait for the log's fsync: it is written after the reply.
+                let deferred: Deferred = Box::new(move |service: &AgentService| {
+                    if let Err(err) = service.with_vault(|v| v.record_access(&event)) {
+                        eprintln!("keyward: could not record an access in the access log: {err}");
+                    }
                 });
-                (reply(response), deferred)
+                (Response::Ok, Some(deferred))
             }
             other => (reply(self.with_vault(|v| serve_store(v, other))), None),
         }
@@ -272,14 +276,14 @@ fn serve_store(vault: &mut Vault, request: Request) -> Result<Response> {
             vault.remove(&name)?;
             Response::Ok
         }
-        Request::Record { event } => {
-            SecretStore::record_access(vault, &event)?;
-            Response::Ok
-        }
         Request::AuditLog => Response::Events {
             events: vault.audit_log()?,
         },
-        Request::Status | Request::Lock | Request::Unlock { .. } | Request::Resolve { .. } => {
+        Request::Status
+        | Request::Lock
+        | Request::Unlock { .. }
+        | Request::Resolve { .. }
+        | Request::Record { .. } => {
             return Err(Error::Invalid("a request reached the wrong handler".into()));
         }
     })

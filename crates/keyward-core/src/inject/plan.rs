@@ -8,8 +8,6 @@ use std::path::{Path, PathBuf};
 use crate::error::{Error, Result};
 use crate::project::Project;
 use crate::secret::{MAX_VALUE_LEN, SecretBytes};
-use crate::store::SecretStore;
-use crate::vault::AuditEvent;
 
 use super::dotenv::DotEnv;
 use super::{is_dangerous, reference};
@@ -136,27 +134,24 @@ impl Plan {
         names
     }
 
-    /// Fetches every vault value in one request (recorded in the access log as `command`)
-    /// and returns the variables with their values, sorted by name. `store` may be `None`
-    /// when `vault_names()` is empty, so plain `.env` files need no password.
-    pub fn resolve<S: SecretStore + ?Sized>(
+    /// Returns the variables with their values, sorted by name. `fetch` gets every vault
+    /// value in one batch; it is not called when `vault_names()` is empty, so plain `.env`
+    /// files need no password.
+    pub fn resolve(
         self,
-        store: Option<&mut S>,
-        command: &str,
+        fetch: impl FnOnce(&[String]) -> Result<Vec<SecretBytes>>,
     ) -> Result<Vec<(String, SecretBytes)>> {
         let names = self.vault_names();
-        let values = match store {
-            _ if names.is_empty() => Vec::new(),
-            Some(store) => {
-                let event = AuditEvent::here(command, names.clone());
-                store.resolve(&names, Some(&event))?
-            }
-            None => {
-                return Err(Error::Invalid(
-                    "the vault is needed but was not opened".into(),
-                ));
-            }
+        let values = if names.is_empty() {
+            Vec::new()
+        } else {
+            fetch(&names)?
         };
+        if values.len() != names.len() {
+            return Err(Error::Invalid(
+                "the vault returned the wrong number of values".into(),
+            ));
+        }
         let fetched: BTreeMap<&String, SecretBytes> = names.iter().zip(values).collect();
         self.vars
             .into_iter()
