@@ -73,6 +73,10 @@ pub enum Command {
     Import(commands::import::Args),
     /// Show the access log: who got which secrets, never values
     Audit(commands::audit::Args),
+    /// Find leaked secrets: your vault's values in any common encoding, and known key formats
+    Scan(commands::scan::Args),
+    /// Install the git pre-commit hook that runs `keyward scan --staged`
+    Hook(commands::hook::Args),
     /// Copy a value to the clipboard; it is cleared after 30 s if still there
     Copy(commands::copy::Args),
     /// Serve a copied value on the clipboard (started by `copy`)

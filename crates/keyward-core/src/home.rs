@@ -75,6 +75,41 @@ impl Home {
         self.agent_dir().join("agent.sock")
     }
 
+    /// The scanner's key, for keyed fingerprints of findings and of known values: 32 random
+    /// bytes in `scan.key` (0600), made on first use, so fingerprints are stable for this user
+    /// and never plain hashes of a secret.
+    pub fn scan_key(&self) -> Result<[u8; 32]> {
+        use std::io::Write;
+        use std::os::unix::fs::OpenOptionsExt;
+        let path = self.root.join("scan.key");
+        match std::fs::read(&path) {
+            Ok(bytes) => {
+                return bytes.as_slice().try_into().map_err(|_| {
+                    Error::Invalid(format!(
+                        "{} is damaged (not 32 bytes); delete it and a new one is made",
+                        path.display()
+                    ))
+                });
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+            Err(e) => return Err(Error::io(format!("could not read {}", path.display()), e)),
+        }
+        self.ensure_exists()?;
+        let key: [u8; 32] = crate::crypto::random_array()?;
+        let written = std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .mode(0o600)
+            .open(&path)
+            .and_then(|mut f| f.write_all(&key).and_then(|()| f.sync_all()));
+        match written {
+            Ok(()) => Ok(key),
+            // Another keyward made it first: use theirs.
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => self.scan_key(),
+            Err(e) => Err(Error::io(format!("could not write {}", path.display()), e)),
+        }
+    }
+
     /// Creates the home (and missing parents) with mode 0700; an existing folder is left as is.
     pub fn ensure_exists(&self) -> Result<()> {
         if self.root.is_dir() {

@@ -8,6 +8,7 @@ pub mod copy;
 pub mod env;
 pub mod get;
 pub mod history;
+pub mod hook;
 pub mod import;
 pub mod init;
 pub mod inject;
@@ -18,6 +19,7 @@ pub mod passwd;
 pub mod rm;
 pub mod rotate;
 pub mod run;
+pub mod scan;
 pub mod set;
 pub mod status;
 pub mod unlock;
@@ -52,6 +54,8 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         Command::Audit(args) => audit::run(&ctx, args),
         Command::Copy(args) => copy::run(&ctx, args),
         Command::ClipboardHold(args) => copy::hold(args),
+        Command::Scan(args) => scan::run(&ctx, args),
+        Command::Hook(args) => hook::run(args),
         Command::Completions(args) => completions::run(args),
         Command::Man(args) => man::run(args),
     }

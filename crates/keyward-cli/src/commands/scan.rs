@@ -1,0 +1,263 @@
+//! `keyward scan [PATH]... [--format text|json|sarif] [--staged] [--no-vault]`: find leaked
+//! secrets, both values stored in the vault (in any common encoding) and well-known key formats.
+//! Exit 0 clean, 1 findings, 2 error.
+
+use std::io::IsTerminal;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::Mutex;
+
+use anyhow::Result;
+use keyward_core::{Error, SecretBytes};
+use keyward_scan::baseline::Baseline;
+use keyward_scan::walk::{Skipped, WalkOptions};
+use keyward_scan::{Finding, KnownValues, RuleSet, ScanOptions, Scanner, Severity, git, report};
+
+use crate::context::Context;
+use crate::{output, password};
+
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+enum Format {
+    Text,
+    Json,
+    Sarif,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// Files and folders to scan (default: the working directory)
+    paths: Vec<PathBuf>,
+    /// How to print the findings
+    #[arg(long, value_enum, default_value = "text")]
+    format: Format,
+    /// Scan only what `git commit` would add (the pre-commit gate)
+    #[arg(long)]
+    staged: bool,
+    /// Look for key formats only; do not unlock the vault
+    #[arg(long)]
+    no_vault: bool,
+    /// Do not report findings recorded in this baseline file
+    #[arg(long, value_name = "FILE")]
+    baseline: Option<PathBuf>,
+    /// Record every current finding in this baseline file (salted fingerprints) and exit 0
+    #[arg(long, value_name = "FILE")]
+    write_baseline: Option<PathBuf>,
+    /// Skip files larger than this: 512K, 10M, 1G
+    #[arg(long, value_name = "SIZE", default_value = "10M", value_parser = parse_size)]
+    max_file_size: u64,
+    /// Also report identifiers (account ids, bucket names), as `low`
+    #[arg(long)]
+    identifiers: bool,
+    /// Also scan your shell, REPL and database-client history files
+    #[arg(long)]
+    history: bool,
+}
+
+fn parse_size(text: &str) -> Result<u64, String> {
+    let bad = || format!("invalid size {text:?}: write a number with K, M or G, like 10M");
+    let (number, unit) = text.split_at(
+        text.find(|c: char| !c.is_ascii_digit())
+            .unwrap_or(text.len()),
+    );
+    let n: u64 = number.parse().map_err(|_| bad())?;
+    let mult = match unit {
+        "" => 1,
+        "K" | "k" => 1024,
+        "M" | "m" => 1024 * 1024,
+        "G" | "g" => 1024 * 1024 * 1024,
+        _ => return Err(bad()),
+    };
+    n.checked_mul(mult).ok_or_else(bad)
+}
+
+const HISTORY_FILES: &[&str] = &[
+    ".bash_history",
+    ".zsh_history",
+    ".histfile",
+    ".local/share/fish/fish_history",
+    ".python_history",
+    ".node_repl_history",
+    ".psql_history",
+    ".mysql_history",
+    ".sqlite_history",
+    ".irb_history",
+    ".rediscli_history",
+    ".viminfo",
+];
+
+pub fn run(ctx: &Context, args: Args) -> Result<ExitCode> {
+    let rules = RuleSet::builtin()?;
+    let key = ctx.home.scan_key()?;
+    let baseline = args.baseline.as_deref().map(Baseline::load).transpose()?;
+    let mut new_baseline = args
+        .write_baseline
+        .as_ref()
+        .map(|_| keyward_core::crypto::random_array().map(Baseline::new))
+        .transpose()?;
+    let salt = baseline
+        .as_ref()
+        .map(|b| b.salt)
+        .or(new_baseline.as_ref().map(|b| b.salt));
+
+    let known = if args.no_vault {
+        None
+    } else {
+        known_values(ctx, key)?
+    };
+    let scanner = Scanner {
+        rules,
+        known: known.as_ref(),
+        options: ScanOptions {
+            identifiers: args.identifiers,
+            fingerprint_key: key,
+            baseline_salt: salt,
+        },
+    };
+
+    let (mut findings, skipped, files) = if args.staged {
+        scan_staged(&scanner)?
+    } else {
+        scan_paths(&scanner, &args)?
+    };
+    if !args.staged {
+        let paths: Vec<String> = findings.iter().map(|f| f.path.clone()).collect();
+        let severities = git::severities(&paths);
+        for f in &mut findings {
+            if !f.identifier {
+                f.severity = severities.get(&f.path).copied().unwrap_or(Severity::Medium);
+            }
+        }
+    }
+    if let Some(b) = &baseline {
+        findings.retain(|f| !b.contains(f));
+    }
+    findings.sort_by(|a, b| (&a.path, a.line, a.column).cmp(&(&b.path, b.line, b.column)));
+
+    if let (Some(path), Some(b)) = (&args.write_baseline, new_baseline.as_mut()) {
+        for f in &findings {
+            b.add(f);
+        }
+        std::fs::write(path, b.to_json())
+            .map_err(|e| Error::io(format!("could not write {}", path.display()), e))?;
+        output::note(&format!(
+            "wrote {} with {} findings",
+            path.display(),
+            b.len()
+        ));
+        return Ok(ExitCode::SUCCESS);
+    }
+
+    let text = match args.format {
+        Format::Json => report::json(&findings, &skipped),
+        Format::Sarif => report::sarif(&findings, &std::env::current_dir().unwrap_or_default()),
+        Format::Text => report::text(&findings, &skipped, files, std::io::stdout().is_terminal()),
+    };
+    output::stdout_text(&text)?;
+    Ok(if findings.is_empty() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    })
+}
+
+/// The vault's values as a matcher, when the vault can be opened: through an unlocked agent,
+/// a password file or a prompt. With none of those the scan goes on with formats only.
+fn known_values(ctx: &Context, key: [u8; 32]) -> Result<Option<KnownValues>> {
+    let agent_unlocked = keyward_core::agent::AgentClient::connect_unlocked(&ctx.home).is_some();
+    if !agent_unlocked && ctx.global.password_file.is_none() && !password::has_terminal() {
+        output::warn(
+            "the vault is not unlocked (no agent, password file or terminal): scanning for key formats only",
+        );
+        return Ok(None);
+    }
+    if !ctx.home.vault_path().exists() && !agent_unlocked {
+        output::warn("there is no vault yet: scanning for key formats only");
+        return Ok(None);
+    }
+    let mut store = ctx.store()?;
+    let names: Vec<String> = store.list()?.into_iter().map(|e| e.name).collect();
+    if names.is_empty() {
+        return Ok(None);
+    }
+    let values: Vec<SecretBytes> = crate::context::fetch(store.as_mut(), &names, "scan")?;
+    let pairs: Vec<(String, &[u8])> = names
+        .iter()
+        .cloned()
+        .zip(values.iter().map(SecretBytes::expose))
+        .collect();
+    let (known, too_short) = KnownValues::build(key, &pairs);
+    if !too_short.is_empty() {
+        output::warn(&format!(
+            "not looking for {} (shorter than {} bytes, too common to search for)",
+            too_short.join(", "),
+            keyward_scan::known::MIN_VALUE_LEN
+        ));
+    }
+    Ok(Some(known))
+}
+
+fn scan_paths(scanner: &Scanner<'_>, args: &Args) -> Result<(Vec<Finding>, Vec<Skipped>, usize)> {
+    let mut roots = if args.paths.is_empty() {
+        vec![PathBuf::from(".")]
+    } else {
+        args.paths.clone()
+    };
+    for root in &roots {
+        if std::fs::symlink_metadata(root).is_err() {
+            return Err(Error::Invalid(format!("{} does not exist", root.display())).into());
+        }
+    }
+    if args.history
+        && let Some(home) = std::env::var_os("HOME").map(PathBuf::from)
+    {
+        roots.extend(
+            HISTORY_FILES
+                .iter()
+                .map(|f| home.join(f))
+                .filter(|p| p.is_file()),
+        );
+    }
+    let findings = Mutex::new(Vec::new());
+    let (skipped, files) = keyward_scan::walk::walk(
+        &roots,
+        &WalkOptions {
+            max_file_size: args.max_file_size,
+        },
+        &|path, data| {
+            let found = scanner.scan(path.strip_prefix("./").unwrap_or(path), data);
+            if !found.is_empty()
+                && let Ok(mut all) = findings.lock()
+            {
+                all.extend(found);
+            }
+        },
+    );
+    Ok((findings.into_inner().unwrap_or_default(), skipped, files))
+}
+
+fn scan_staged(scanner: &Scanner<'_>) -> Result<(Vec<Finding>, Vec<Skipped>, usize)> {
+    let cwd = std::env::current_dir()
+        .map_err(|e| Error::io("could not read the working directory", e))?;
+    let staged = git::staged(&cwd)?;
+    let mut findings = Vec::new();
+    for file in &staged {
+        let display = pathdiff(&file.path, &cwd);
+        for mut f in scanner.scan(&display, &file.contents) {
+            if file.adds_line(f.line) {
+                if !f.identifier {
+                    f.severity = Severity::Critical;
+                }
+                findings.push(f);
+            }
+        }
+    }
+    Ok((findings, Vec::new(), staged.len()))
+}
+
+/// `path` relative to `base` when it lies under it, for shorter output.
+fn pathdiff(path: &str, base: &std::path::Path) -> String {
+    std::path::Path::new(path)
+        .strip_prefix(base)
+        .map(|p| p.to_string_lossy().into_owned())
+        .unwrap_or_else(|_| path.to_owned())
+}

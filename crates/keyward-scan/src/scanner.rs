@@ -1,0 +1,201 @@
+//! One input (bytes and a path) in, findings out: known values first, then key formats where
+//! their keywords occur, then inline ignores and de-duplication.
+
+use hmac::{Hmac, KeyInit, Mac};
+use sha2::Sha256;
+
+use crate::allow::is_allowed;
+use crate::checks::{crc32_base62_ok, entropy, is_placeholder};
+use crate::finding::{Finding, Kind, Severity, position, redact};
+use crate::known::KnownValues;
+use crate::rules::{Category, Checksum, Rule, RuleSet};
+
+#[derive(Clone, Debug)]
+pub struct ScanOptions {
+    /// Report rules of the `identifier` category (account ids, bucket names) as `low`.
+    pub identifiers: bool,
+    /// Key of the findings' fingerprints: stable for one user, never a plain hash.
+    pub fingerprint_key: [u8; 32],
+    /// Salt of the baseline file in use, if any.
+    pub baseline_salt: Option<[u8; 32]>,
+}
+
+/// A span found in the input before it becomes a [`Finding`].
+#[derive(Debug)]
+struct Hit {
+    start: usize,
+    end: usize,
+    kind: Kind,
+    /// The rule's index, or the secret's index in the known values.
+    index: usize,
+    encoding: &'static str,
+    /// Where the secret itself is (a pattern's `secret` group), for the preview.
+    secret: (usize, usize),
+    rank: (u8, usize),
+}
+
+#[derive(Debug)]
+pub struct Scanner<'a> {
+    pub rules: &'a RuleSet,
+    pub known: Option<&'a KnownValues>,
+    pub options: ScanOptions,
+}
+
+impl Scanner<'_> {
+    /// Every finding in `data`, the contents of the file `path` (its name decides which
+    /// credential-file rules apply). Severity is `medium` until git says otherwise.
+    pub fn scan(&self, path: &str, data: &[u8]) -> Vec<Finding> {
+        let file_name = std::path::Path::new(path)
+            .file_name()
+            .and_then(|n| n.to_str());
+        let mut hits: Vec<Hit> = Vec::new();
+        if let Some(known) = self.known {
+            for m in known.find(data) {
+                hits.push(Hit {
+                    start: m.start,
+                    end: m.end,
+                    kind: Kind::Vault,
+                    index: m.secret,
+                    encoding: m.encoding.name(),
+                    secret: (m.start, m.end),
+                    rank: (0, 0),
+                });
+            }
+        }
+        let triggered = self.rules.triggered(data);
+        for (index, rule) in self.rules.rules.iter().enumerate() {
+            if !triggered.get(index).copied().unwrap_or(false) || !rule.applies_to(file_name) {
+                continue;
+            }
+            if rule.def.category == Category::Identifier && !self.options.identifiers {
+                continue;
+            }
+            self.run_rule(index, rule, data, &mut hits);
+        }
+        hits.retain(|h| !is_allowed(data, h.start));
+        // Where spans overlap keep one: a vault value over a format, a specific rule over a
+        // generic one, then the longer span.
+        hits.sort_by_key(|h| (h.rank, std::cmp::Reverse(h.end - h.start), h.start));
+        let mut kept: Vec<Hit> = Vec::new();
+        for hit in hits {
+            let overlaps = kept.iter().any(|k| {
+                hit.start < k.end
+                    && k.start < hit.end
+                    && !(hit.kind == Kind::Vault && k.kind == Kind::Vault && hit.index != k.index)
+            });
+            if !overlaps {
+                kept.push(hit);
+            }
+        }
+        kept.sort_by_key(|h| (h.start, h.end));
+        kept.into_iter()
+            .map(|hit| self.finding(path, data, &hit))
+            .collect()
+    }
+
+    fn run_rule(&self, index: usize, rule: &Rule, data: &[u8], hits: &mut Vec<Hit>) {
+        let Some(regex) = rule.regex() else { return };
+        let group = regex.capture_names().position(|n| n == Some("secret"));
+        for caps in regex.captures_iter(data) {
+            let Some(whole) = caps.get(0) else { continue };
+            let secret = group.and_then(|g| caps.get(g)).unwrap_or(whole);
+            let bytes = secret.as_bytes();
+            if bytes.is_empty() || is_placeholder(bytes) {
+                continue;
+            }
+            if rule.def.min_entropy.is_some_and(|min| entropy(bytes) < min) {
+                continue;
+            }
+            if rule.def.checksum == Some(Checksum::Crc32Base62) && !crc32_base62_ok(bytes) {
+                continue;
+            }
+            let category_rank = match rule.def.category {
+                Category::Secret => 1,
+                Category::Hash => 2,
+                Category::Generic => 3,
+                Category::Identifier => 4,
+            };
+            // Rules tied to a credential file's name know its structure best.
+            let specificity = if rule.has_paths() { 0 } else { 1 };
+            hits.push(Hit {
+                start: secret.start(),
+                end: secret.end(),
+                kind: Kind::Pattern,
+                index,
+                encoding: "plain",
+                secret: (secret.start(), secret.end()),
+                rank: (category_rank, specificity),
+            });
+        }
+    }
+
+    fn finding(&self, path: &str, data: &[u8], hit: &Hit) -> Finding {
+        let span = data.get(hit.secret.0..hit.secret.1).unwrap_or_default();
+        let (line, column) = position(data, hit.start);
+        let (rule, description, secret, identifier) = match hit.kind {
+            Kind::Vault => {
+                let name = self
+                    .known
+                    .map(|k| k.name(hit.index).to_owned())
+                    .unwrap_or_default();
+                (
+                    "vault".to_owned(),
+                    "stored secret".to_owned(),
+                    Some(name),
+                    false,
+                )
+            }
+            Kind::Pattern => {
+                let def = self.rules.rules.get(hit.index).map(|r| &r.def);
+                (
+                    def.map(|d| d.id.clone()).unwrap_or_default(),
+                    def.map(|d| d.name.clone()).unwrap_or_default(),
+                    None,
+                    def.is_some_and(|d| d.category == Category::Identifier),
+                )
+            }
+        };
+        let label = secret.as_deref().unwrap_or(&rule);
+        let fingerprint = hex16(&keyed(&self.options.fingerprint_key, label, path, span));
+        let baseline_key = self
+            .options
+            .baseline_salt
+            .map(|salt| hex16(&keyed(&salt, label, path, span)))
+            .unwrap_or_default();
+        Finding {
+            path: path.to_owned(),
+            line,
+            column,
+            kind: hit.kind,
+            secret,
+            rule,
+            description,
+            encoding: hit.encoding.to_owned(),
+            severity: if identifier {
+                Severity::Low
+            } else {
+                Severity::Medium
+            },
+            redacted: redact(span),
+            fingerprint,
+            baseline_key,
+            identifier,
+        }
+    }
+}
+
+/// HMAC-SHA256 over a finding's identity: what matched, in which file, and the matched bytes.
+pub fn keyed(key: &[u8; 32], label: &str, path: &str, span: &[u8]) -> [u8; 32] {
+    let Ok(mut mac) = <Hmac<Sha256> as KeyInit>::new_from_slice(key) else {
+        return [0; 32];
+    };
+    for part in [label.as_bytes(), path.as_bytes(), span] {
+        mac.update(&(part.len() as u64).to_le_bytes());
+        mac.update(part);
+    }
+    mac.finalize().into_bytes().into()
+}
+
+pub fn hex16(bytes: &[u8; 32]) -> String {
+    bytes.iter().take(16).map(|b| format!("{b:02x}")).collect()
+}
