@@ -178,16 +178,19 @@ impl KnownValues {
                 if !bool::from(subtle_eq(&keyed(&self.key, b"form", span), &form.full)) {
                     continue;
                 }
-                if let Some((core, value_len)) = form.base64
-                    && !self.base64_value_matches(data, start, core, value_len, form.secret)
-                {
-                    continue;
+                let mut encoding = form.encoding;
+                if let Some((core, value_len)) = form.base64 {
+                    match self.base64_value_matches(data, start, core, value_len, form.secret) {
+                        Some(true) => encoding = Encoding::Base64url,
+                        Some(false) => encoding = Encoding::Base64,
+                        None => continue,
+                    }
                 }
                 let m = KnownMatch {
                     start,
                     end,
                     secret: form.secret as usize,
-                    encoding: form.encoding,
+                    encoding,
                 };
                 if !found.contains(&m) {
                     found.push(m);
@@ -200,7 +203,8 @@ impl KnownValues {
         found
     }
 
-    /// Decodes the blob around a base64 core and checks that the whole value is there.
+    /// Decodes the blob around a base64 core and checks that the whole value is there:
+    /// `Some(url)` when it is (`url` telling the alphabet), `None` when it is not.
     fn base64_value_matches(
         &self,
         data: &[u8],
@@ -208,26 +212,21 @@ impl KnownValues {
         core: Base64Core,
         value_len: usize,
         secret: u32,
-    ) -> bool {
-        let Some(group_start) = core_start.checked_sub(core.lead()) else {
-            return false;
-        };
+    ) -> Option<bool> {
+        let group_start = core_start.checked_sub(core.lead())?;
         let needed = (core.alignment + value_len).div_ceil(3) * 4;
         let tail = data.get(group_start..).unwrap_or_default();
-        let is_b64 = |c: u8| {
-            c.is_ascii_alphanumeric()
-                || if core.url {
-                    c == b'-' || c == b'_'
-                } else {
-                    c == b'+' || c == b'/'
-                }
-        };
+        // The core's own characters may not tell the alphabet (a core without `+/-_` reads the
+        // same in both), so the blob around it decides.
+        let is_b64 = |c: u8| c.is_ascii_alphanumeric() || matches!(c, b'+' | b'/' | b'-' | b'_');
         let usable = tail.iter().take(needed).take_while(|&&c| is_b64(c)).count();
-        let Some(chars) = tail.get(..usable) else {
-            return false;
-        };
+        let chars = tail.get(..usable)?;
+        let url = chars.iter().any(|&c| c == b'-' || c == b'_');
+        if url && chars.iter().any(|&c| c == b'+' || c == b'/') {
+            return None;
+        }
         let engine = GeneralPurpose::new(
-            if core.url {
+            if url {
                 &base64::alphabet::URL_SAFE
             } else {
                 &base64::alphabet::STANDARD
@@ -242,15 +241,10 @@ impl KnownValues {
         } else {
             chars
         };
-        let Ok(decoded) = engine.decode(chars).map(Zeroizing::new) else {
-            return false;
-        };
-        let Some(value) = decoded.get(core.alignment..core.alignment + value_len) else {
-            return false;
-        };
-        self.plain
-            .get(secret as usize)
-            .is_some_and(|plain| bool::from(subtle_eq(&keyed(&self.key, b"form", value), plain)))
+        let decoded = engine.decode(chars).map(Zeroizing::new).ok()?;
+        let value = decoded.get(core.alignment..core.alignment + value_len)?;
+        let plain = self.plain.get(secret as usize)?;
+        bool::from(subtle_eq(&keyed(&self.key, b"form", value), plain)).then_some(url)
     }
 }
 
@@ -300,7 +294,8 @@ mod tests {
 
     #[test]
     fn finds_plain_and_encoded_values_with_their_names() {
-        let value = b"sk_live_4eC39HqLyjWDarjtT1zdp7dc";
+        // `???` makes the base64 and base64url forms differ (`Pz8/` and `Pz8_`).
+        let value = b"sk_live_4eC39HqLyjWDarjtT1zdp7dc???";
         let known = matcher(&[("stripe-live", value)]);
         let cases: Vec<(Vec<u8>, Encoding)> = vec![
             (value.to_vec(), Encoding::Plain),

@@ -32,6 +32,9 @@ struct Hit {
     /// Where the secret itself is (a pattern's `secret` group), for the preview.
     secret: (usize, usize),
     rank: (u8, usize),
+    /// The length of the whole match, context included: of two rules that extract the same
+    /// secret, the one that needs less context is the more specific.
+    context: usize,
 }
 
 #[derive(Debug)]
@@ -59,6 +62,7 @@ impl Scanner<'_> {
                     encoding: m.encoding.name(),
                     secret: (m.start, m.end),
                     rank: (0, 0),
+                    context: m.end - m.start,
                 });
             }
         }
@@ -74,8 +78,8 @@ impl Scanner<'_> {
         }
         hits.retain(|h| !is_allowed(data, h.start));
         // Where spans overlap keep one: a vault value over a format, a specific rule over a
-        // generic one, then the longer span.
-        hits.sort_by_key(|h| (h.rank, std::cmp::Reverse(h.end - h.start), h.start));
+        // generic one, then the longer secret, then the rule that needed less context.
+        hits.sort_by_key(|h| (h.rank, std::cmp::Reverse(h.end - h.start), h.context, h.start));
         let mut kept: Vec<Hit> = Vec::new();
         for hit in hits {
             let overlaps = kept.iter().any(|k| {
@@ -100,7 +104,9 @@ impl Scanner<'_> {
             let Some(whole) = caps.get(0) else { continue };
             let secret = group.and_then(|g| caps.get(g)).unwrap_or(whole);
             let bytes = secret.as_bytes();
-            if bytes.is_empty() || is_placeholder(bytes) {
+            // Placeholders are fake secrets; an identifier (a bucket, an ARN) is reported for
+            // what it is, at `low`, placeholder or not.
+            if bytes.is_empty() || (rule.def.category != Category::Identifier && is_placeholder(bytes)) {
                 continue;
             }
             if rule.def.min_entropy.is_some_and(|min| entropy(bytes) < min) {
@@ -125,6 +131,7 @@ impl Scanner<'_> {
                 encoding: "plain",
                 secret: (secret.start(), secret.end()),
                 rank: (category_rank, specificity),
+                context: whole.len(),
             });
         }
     }

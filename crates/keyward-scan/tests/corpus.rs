@@ -95,6 +95,16 @@ const OTHER_KIND: &[(&str, &str, &str)] = &[
         "aws-s3-bucket-host",
         "a bucket host name, which keyward reports as an identifier",
     ),
+    (
+        "np.gcs.2",
+        "gcs-bucket-host",
+        "a domain-named bucket (GCS allows dots in names), reported as an identifier",
+    ),
+    (
+        "np.newrelic.2",
+        "newrelic-license-key",
+        "an ...NRAL license key, the format np.newrelic.1 is about",
+    ),
 ];
 
 #[test]
