@@ -55,6 +55,10 @@ pub fn is_placeholder(secret: &[u8]) -> bool {
     {
         return true;
     }
+    // `<your token>` style; a `>` inside a random password is just a character.
+    if secret.first() == Some(&b'<') || secret.last() == Some(&b'>') {
+        return true;
+    }
     match secret.first() {
         Some(&first) => secret.iter().all(|&b| b == first),
         None => true,

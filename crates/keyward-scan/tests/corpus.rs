@@ -96,11 +96,6 @@ const OTHER_KIND: &[(&str, &str, &str)] = &[
         "a bucket host name, which keyward reports as an identifier",
     ),
     (
-        "np.gcs.2",
-        "gcs-bucket-host",
-        "a domain-named bucket (GCS allows dots in names), reported as an identifier",
-    ),
-    (
         "np.newrelic.2",
         "newrelic-license-key",
         "an ...NRAL license key, the format np.newrelic.1 is about",
@@ -125,17 +120,25 @@ fn recall_on_the_peer_corpus() {
         },
     };
     let (mut found_total, mut total) = (0, 0);
+    // Examples the brief requires keyward to stay silent on: documentation placeholders
+    // (`xxxx`, `EXAMPLE`, `123456`, one repeated character) and public keys.
+    let mut silent_by_design = 0;
     let mut rows = Vec::new();
     let mut negatives_hit = Vec::new();
     for rule in &corpus {
         if rule.categories.iter().any(|c| c == "generic") {
             continue;
         }
-        let found = rule
-            .examples
-            .iter()
-            .filter(|e| !scanner.scan("example.txt", e.as_bytes()).is_empty())
-            .count();
+        let mut found = 0;
+        for example in &rule.examples {
+            if !scanner.scan("example.txt", example.as_bytes()).is_empty() {
+                found += 1;
+            } else if rule.name.to_lowercase().contains("public key")
+                || scanner.placeholder_matches("example.txt", example.as_bytes()) > 0
+            {
+                silent_by_design += 1;
+            }
+        }
         found_total += found;
         total += rule.examples.len();
         rows.push((
@@ -170,10 +173,14 @@ fn recall_on_the_peer_corpus() {
     for (id, name, found, n) in &rows {
         println!("| {id} | {name} | {found}/{n} |");
     }
-    let recall = found_total as f64 / total as f64;
+    let raw = found_total as f64 / total as f64;
+    let eligible = total - silent_by_design;
+    let recall = found_total as f64 / eligible as f64;
     println!(
-        "recall over {} non-generic rules: {found_total}/{total} = {:.1}%",
+        "recall over {} non-generic rules: {found_total}/{total} = {:.1}% of all examples; \
+         {found_total}/{eligible} = {:.1}% leaving out {silent_by_design} placeholders and public keys",
         rows.len(),
+        raw * 100.0,
         recall * 100.0
     );
     println!("negative examples reported: {}", negatives_hit.len());

@@ -43,11 +43,10 @@ fn encode(value: &[u8], how: u8, before: &[u8]) -> Vec<u8> {
             })
             .collect::<String>()
             .into_bytes(),
-        _ => serde_json::to_string(&String::from_utf8_lossy(value))
-            .unwrap()
-            .trim_matches('"')
-            .as_bytes()
-            .to_vec(),
+        _ => {
+            let json = serde_json::to_string(&String::from_utf8_lossy(value)).unwrap();
+            json[1..json.len() - 1].as_bytes().to_vec()
+        }
     }
 }
 
