@@ -45,7 +45,7 @@ fn encode(value: &[u8], how: u8, before: &[u8]) -> Vec<u8> {
             .into_bytes(),
         _ => {
             let json = serde_json::to_string(&String::from_utf8_lossy(value)).unwrap();
-            json[1..json.len() - 1].as_bytes().to_vec()
+            json.as_bytes()[1..json.len() - 1].to_vec()
         }
     }
 }
