@@ -6,6 +6,7 @@
 pub mod agent;
 pub mod crypto;
 pub mod error;
+pub mod fsutil;
 pub mod hardening;
 pub mod home;
 pub mod inject;

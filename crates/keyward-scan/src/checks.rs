@@ -33,8 +33,6 @@ const PLACEHOLDERS: &[&str] = &[
     "dummy",
     "changeme",
     "redacted",
-    "<",
-    ">",
     "${",
     "{{",
     "kw://",

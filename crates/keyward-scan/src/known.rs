@@ -13,8 +13,6 @@ use std::collections::HashMap;
 
 use base64::Engine as _;
 use base64::engine::{DecodePaddingMode, GeneralPurpose, GeneralPurposeConfig};
-use hmac::{Hmac, KeyInit, Mac};
-use sha2::Sha256;
 use zeroize::Zeroizing;
 
 use crate::encodings::{Base64Core, Encoding, forms};
@@ -258,14 +256,7 @@ fn u64_of(window: &[u8]) -> u64 {
 }
 
 fn keyed(key: &[u8; 32], label: &[u8], bytes: &[u8]) -> [u8; 32] {
-    // HMAC takes keys of any length, so this never fails.
-    let Ok(mut mac) = <Hmac<Sha256> as KeyInit>::new_from_slice(key) else {
-        return [0; 32];
-    };
-    mac.update(&(label.len() as u64).to_le_bytes());
-    mac.update(label);
-    mac.update(bytes);
-    mac.finalize().into_bytes().into()
+    crate::hash::keyed(key, &[label, bytes])
 }
 
 /// Constant-time comparison of two hashes.

@@ -15,6 +15,7 @@ pub mod checks;
 pub mod encodings;
 pub mod finding;
 pub mod git;
+pub mod hash;
 pub mod known;
 pub mod report;
 pub mod rules;

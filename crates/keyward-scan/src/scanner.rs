@@ -1,12 +1,10 @@
 //! One input (bytes and a path) in, findings out: known values first, then key formats where
 //! their keywords occur, then inline ignores and de-duplication.
 
-use hmac::{Hmac, KeyInit, Mac};
-use sha2::Sha256;
-
 use crate::allow::is_allowed;
 use crate::checks::{crc32_base62_ok, entropy, is_placeholder};
 use crate::finding::{Finding, Kind, Severity, position, redact};
+use crate::hash::hex16;
 use crate::known::KnownValues;
 use crate::rules::{Category, Checksum, Rule, RuleSet};
 
@@ -117,9 +115,12 @@ impl Scanner<'_> {
                 continue;
             }
             let Some(regex) = rule.regex() else { continue };
-            let group = regex.capture_names().position(|n| n == Some("secret"));
+            let groups = secret_groups(regex);
             for caps in regex.captures_iter(data) {
-                let secret = group.and_then(|g| caps.get(g)).or_else(|| caps.get(0));
+                let secret = groups
+                    .iter()
+                    .find_map(|&g| caps.get(g))
+                    .or_else(|| caps.get(0));
                 if secret.is_some_and(|s| is_placeholder(s.as_bytes())) {
                     count += 1;
                 }
@@ -130,10 +131,10 @@ impl Scanner<'_> {
 
     fn run_rule(&self, index: usize, rule: &Rule, data: &[u8], hits: &mut Vec<Hit>) {
         let Some(regex) = rule.regex() else { return };
-        let group = regex.capture_names().position(|n| n == Some("secret"));
+        let groups = secret_groups(regex);
         for caps in regex.captures_iter(data) {
             let Some(whole) = caps.get(0) else { continue };
-            let secret = group.and_then(|g| caps.get(g)).unwrap_or(whole);
+            let secret = groups.iter().find_map(|&g| caps.get(g)).unwrap_or(whole);
             let bytes = secret.as_bytes();
             if bytes.is_empty() || is_placeholder(bytes) {
                 continue;
@@ -220,18 +221,18 @@ impl Scanner<'_> {
     }
 }
 
-/// HMAC-SHA256 over a finding's identity: what matched, in which file, and the matched bytes.
-pub fn keyed(key: &[u8; 32], label: &str, path: &str, span: &[u8]) -> [u8; 32] {
-    let Ok(mut mac) = <Hmac<Sha256> as KeyInit>::new_from_slice(key) else {
-        return [0; 32];
-    };
-    for part in [label.as_bytes(), path.as_bytes(), span] {
-        mac.update(&(part.len() as u64).to_le_bytes());
-        mac.update(part);
-    }
-    mac.finalize().into_bytes().into()
+/// The groups that hold the secret: `secret`, and `secret2`, `secret3`... for rules whose
+/// alternatives each capture it (a value in double quotes or in single quotes).
+fn secret_groups(regex: &regex::bytes::Regex) -> Vec<usize> {
+    regex
+        .capture_names()
+        .enumerate()
+        .filter(|(_, name)| name.is_some_and(|n| n.starts_with("secret")))
+        .map(|(i, _)| i)
+        .collect()
 }
 
-pub fn hex16(bytes: &[u8; 32]) -> String {
-    bytes.iter().take(16).map(|b| format!("{b:02x}")).collect()
+/// The keyed hash of a finding's identity: what matched, in which file, and the matched bytes.
+pub fn keyed(key: &[u8; 32], label: &str, path: &str, span: &[u8]) -> [u8; 32] {
+    crate::hash::keyed(key, &[label.as_bytes(), path.as_bytes(), span])
 }

@@ -3,8 +3,6 @@
 //! file can be committed and `keyward run --env-file FILE` gives the same values.
 
 use std::collections::BTreeMap;
-use std::io::Write;
-use std::os::unix::fs::OpenOptionsExt;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
@@ -120,29 +118,6 @@ pub fn run(ctx: &Context, args: Args) -> Result<ExitCode> {
 fn replace_file(path: &Path, bytes: &[u8]) -> Result<()> {
     let meta = std::fs::metadata(path)
         .map_err(|e| Error::io(format!("could not read {}", path.display()), e))?;
-    let dir = path
-        .parent()
-        .filter(|d| !d.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
-    let name = path
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    let temp = dir.join(format!(".{name}.keyward-{}", std::process::id()));
-    let write = || -> std::io::Result<()> {
-        let mut file = std::fs::OpenOptions::new()
-            .write(true)
-            .create_new(true)
-            .mode(0o600)
-            .open(&temp)?;
-        file.write_all(bytes)?;
-        file.set_permissions(meta.permissions())?;
-        file.sync_all()?;
-        std::fs::rename(&temp, path)
-    };
-    write().map_err(|e| {
-        let _ = std::fs::remove_file(&temp);
-        Error::io(format!("could not rewrite {}", path.display()), e)
-    })?;
+    keyward_core::fsutil::write_atomically(path, bytes, Some(meta.permissions()))?;
     Ok(())
 }

@@ -3,8 +3,7 @@
 //! wrote (path, inode, size, modification time) in `inject-outputs.json` under its home; a file
 //! that still matches is its own output, anything else is the user's.
 
-use std::io::Write;
-use std::os::unix::fs::{MetadataExt, OpenOptionsExt};
+use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
@@ -70,25 +69,7 @@ pub fn write_output(home: &Path, path: &Path, bytes: &[u8], force: bool) -> Resu
             )));
         }
     }
-    let temp = dir.join(format!(
-        ".{}.keyward-{}",
-        file_name.to_string_lossy(),
-        std::process::id()
-    ));
-    let write = || -> std::io::Result<()> {
-        let mut file = std::fs::OpenOptions::new()
-            .write(true)
-            .create_new(true)
-            .mode(0o600)
-            .open(&temp)?;
-        file.write_all(bytes)?;
-        file.sync_all()?;
-        std::fs::rename(&temp, &target)
-    };
-    if let Err(e) = write() {
-        let _ = std::fs::remove_file(&temp);
-        return Err(Error::io(format!("could not write {}", path.display()), e));
-    }
+    crate::fsutil::write_atomically(&target, bytes, None)?;
     let meta = std::fs::metadata(&target)
         .map_err(|e| Error::io(format!("could not read {}", path.display()), e))?;
     registry.outputs.retain(|w| w.path != target);
