@@ -62,7 +62,7 @@ pub fn has_terminal() -> bool {
 /// Reads a line from the terminal without echo.
 pub fn prompt_hidden(prompt: &str, missing: &str) -> Result<SecretBytes> {
     if !has_terminal() {
-        bail!(Error::Invalid(format!(
+        bail!(Error::NoPassword(format!(
             "{missing}: {HOW_TO_PASS} (there is no terminal to prompt on)"
         )));
     }

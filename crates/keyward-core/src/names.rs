@@ -18,7 +18,7 @@ fn is_name_char(c: char) -> bool {
 
 pub fn validate_name(name: &str) -> Result<()> {
     let bad = |why: &str| {
-        Err(Error::Invalid(format!(
+        Err(Error::InvalidName(format!(
             "invalid secret name {}: {why}",
             shown(name)
         )))

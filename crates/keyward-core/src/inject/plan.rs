@@ -57,13 +57,13 @@ impl Plan {
                 }
             }
             None if profile.is_some() => {
-                return Err(Error::Invalid(format!(
+                return Err(Error::NoProjectFile(format!(
                     "--profile needs a keyward.toml, and there is none in {} or above",
                     cwd.display()
                 )));
             }
             None if env_files.is_empty() => {
-                return Err(Error::Invalid(format!(
+                return Err(Error::NoProjectFile(format!(
                     "no keyward.toml in {} or above, and no --env-file given: nothing to inject",
                     cwd.display()
                 )));
@@ -112,10 +112,7 @@ impl Plan {
         if bad.is_empty() {
             Ok(())
         } else {
-            Err(Error::Invalid(format!(
-                "refusing to set {}: such variables can make the command run other code; pass --allow-dangerous if you mean it",
-                bad.join(", ")
-            )))
+            Err(Error::DangerousVariables(bad.join(", ")))
         }
     }
 

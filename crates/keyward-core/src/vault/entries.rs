@@ -19,10 +19,10 @@ use super::records::{Codec, VersionRecord};
 
 fn check_value(value: &SecretBytes) -> Result<()> {
     if value.is_empty() {
-        return Err(Error::Invalid("the value is empty".into()));
+        return Err(Error::InvalidValue("the value is empty".into()));
     }
     if value.len() > MAX_VALUE_LEN {
-        return Err(Error::Invalid(format!(
+        return Err(Error::InvalidValue(format!(
             "the value is longer than {MAX_VALUE_LEN} bytes"
         )));
     }
