@@ -135,6 +135,45 @@ fn commands_use_the_agent_until_it_locks_itself() {
 }
 
 #[test]
+fn the_agent_records_each_access_with_the_clients_pid_and_folder() {
+    let home = TestHome::with_vault();
+    home.add("api", b"value-of-api-key");
+    let agent = Agent::start(&home, "10m");
+    let agent_pid = agent.child.id();
+    let project = home.dir.path().join("some project");
+    std::fs::create_dir(&project).unwrap();
+
+    let mut get = home.bare_command_with(&["get", "api"]);
+    get.current_dir(&project);
+    let got = get.stdin(Stdio::null()).output().unwrap();
+    assert!(got.status.success(), "{}", messages(&got.stderr));
+
+    // The agent writes the log after replying: wait for the record.
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let record = loop {
+        let out = run_with_stdin(home.bare_command_with(&["audit", "--json"]), b"");
+        let log: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        let found = log
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|e| e["command"] == "get")
+            .cloned();
+        if let Some(found) = found {
+            break found;
+        }
+        assert!(Instant::now() < deadline, "no access recorded: {log}");
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    assert_eq!(record["names"], serde_json::json!(["api"]));
+    assert_eq!(record["cwd"], project.display().to_string());
+    let pid = record["pid"].as_u64().unwrap();
+    assert_ne!(pid, u64::from(agent_pid), "the client's pid, not the agent's");
+    assert_ne!(pid, u64::from(std::process::id()));
+    drop(agent);
+}
+
+#[test]
 fn a_wrong_password_does_not_unlock_the_agent() {
     let home = TestHome::with_vault();
     let mut agent_cmd = home.bare_command();
@@ -190,14 +229,17 @@ fn another_user_is_refused() {
     let socket = home.home().join("agent/agent.sock");
 
     // A client speaking the real protocol: one Status request, the reply printed.
-    let client = "import socket, struct, sys\n\
+    let client = format!(
+        "import socket, struct, sys\n\
         s = socket.socket(socket.AF_UNIX)\n\
         try:\n    s.connect(sys.argv[1])\n\
         except OSError as e:\n    print('connect failed:', e.strerror); sys.exit(0)\n\
-        body = b'{\"v\":1,\"body\":{\"op\":\"status\"}}'\n\
+        body = b'{{\"v\":{},\"body\":{{\"op\":\"status\"}}}}'\n\
         s.sendall(struct.pack('>I', len(body)) + body)\n\
         head = s.recv(4)\n\
-        print(s.recv(65536).decode() if len(head) == 4 else 'closed')\n";
+        print(s.recv(65536).decode() if len(head) == 4 else 'closed')\n",
+        keyward_agent::PROTOCOL_VERSION
+    );
     let as_user = |uid: &str| {
         let out = Command::new("setpriv")
             .args([
@@ -208,7 +250,7 @@ fn another_user_is_refused() {
                 "--clear-groups",
                 "/usr/bin/python3",
                 "-c",
-                client,
+                &client,
             ])
             .arg(&socket)
             .output()

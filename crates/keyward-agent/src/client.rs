@@ -1,15 +1,16 @@
-//! The CLI's side of the agent: one connection, request after request.
+//! The CLI's side of the agent: one connection, request after request, or one subscription.
 
 use std::os::unix::net::UnixStream;
 use std::time::Duration;
 
-use crate::error::{Error, Result};
-use crate::home::Home;
-use crate::secret::SecretBytes;
-use crate::store::SecretStore;
-use crate::vault::{AuditEvent, Entry, EntryChanges, NewEntry, VersionInfo};
+use keyward_core::home::Home;
+use keyward_core::{
+    AuditEvent, Entry, EntryChanges, Error, Fetched, Key, NewEntry, Result, SecretBytes,
+    SecretStore, VersionInfo,
+};
 
-use super::protocol::{
+use crate::events::AgentEvent;
+use crate::protocol::{
     AgentStatus, Envelope, PROTOCOL_VERSION, Request, Response, WireSecret, read_frame, write_frame,
 };
 
@@ -28,6 +29,11 @@ impl AgentClient {
         Some(AgentClient { stream })
     }
 
+    /// Connects, or says that no agent runs and how to start one.
+    pub fn require(home: &Home) -> Result<AgentClient> {
+        AgentClient::connect(home).ok_or_else(|| Error::NoAgent(home.agent_socket()))
+    }
+
     /// Connects and returns the client only if the agent is unlocked.
     pub fn connect_unlocked(home: &Home) -> Option<AgentClient> {
         let mut client = AgentClient::connect(home)?;
@@ -37,21 +43,27 @@ impl AgentClient {
         }
     }
 
-    fn call(&mut self, body: Request) -> Result<Response> {
+    fn send(&mut self, body: Request) -> Result<()> {
         write_frame(
             &mut self.stream,
             &Envelope {
                 v: PROTOCOL_VERSION,
                 body,
             },
-        )?;
+        )
+    }
+
+    fn receive(&mut self) -> Result<Response> {
         match read_frame::<Response>(&mut self.stream)? {
             Some(Response::Error(err)) => Err(err.into()),
             Some(response) => Ok(response),
-            None => Err(Error::Invalid(
-                "the agent closed the connection (is it another user's, or shutting down?)".into(),
-            )),
+            None => Err(Error::AgentGone),
         }
+    }
+
+    fn call(&mut self, body: Request) -> Result<Response> {
+        self.send(body)?;
+        self.receive()
     }
 
     pub fn status(&mut self) -> Result<AgentStatus> {
@@ -69,6 +81,38 @@ impl AgentClient {
 
     pub fn lock(&mut self) -> Result<()> {
         expect_ok(self.call(Request::Lock)?)
+    }
+
+    /// Turns this connection into the agent's stream of events.
+    pub fn subscribe(mut self) -> Result<EventStream> {
+        match self.call(Request::Subscribe)? {
+            Response::Subscribed => {}
+            _ => return Err(unexpected()),
+        }
+        // Events come when they happen, which may be hours apart.
+        self.stream
+            .set_read_timeout(None)
+            .map_err(|e| Error::io("could not talk to the agent", e))?;
+        Ok(EventStream { client: self })
+    }
+}
+
+/// The agent's events, as they happen. Ends (`None`) when the agent stops.
+#[derive(Debug)]
+pub struct EventStream {
+    client: AgentClient,
+}
+
+impl Iterator for EventStream {
+    type Item = Result<AgentEvent>;
+
+    fn next(&mut self) -> Option<Result<AgentEvent>> {
+        match self.client.receive() {
+            Ok(Response::Event { event }) => Some(Ok(event)),
+            Ok(_) => Some(Err(unexpected())),
+            Err(Error::AgentGone) => None,
+            Err(err) => Some(Err(err)),
+        }
     }
 }
 
@@ -92,14 +136,41 @@ fn expect_entry(response: Response) -> Result<Entry> {
     }
 }
 
+/// The folder this process works in, as the agent should record it when the kernel will not
+/// say (keyward's CLI is not dumpable, so its `/proc/PID/cwd` is closed to the agent).
+fn here() -> String {
+    std::env::current_dir()
+        .map(|d| d.display().to_string())
+        .unwrap_or_default()
+}
+
 impl SecretStore for AgentClient {
-    fn resolve(&mut self, names: &[String]) -> Result<Vec<SecretBytes>> {
+    fn fetch(&mut self, names: &[String], command: &str) -> Result<Fetched> {
         match self.call(Request::Resolve {
             names: names.to_vec(),
+            command: command.to_owned(),
+            cwd: here(),
         })? {
-            Response::Values { values } if values.len() == names.len() => {
-                Ok(values.into_iter().map(|v| v.0).collect())
-            }
+            // The agent records the access itself, after replying.
+            Response::Values { values } if values.len() == names.len() => Ok(Fetched {
+                values: values.into_iter().map(|v| v.0).collect(),
+                unrecorded: None,
+            }),
+            _ => Err(unexpected()),
+        }
+    }
+
+    fn record(&mut self, command: &str, names: &[String]) -> Result<()> {
+        expect_ok(self.call(Request::Record {
+            command: command.to_owned(),
+            names: names.to_vec(),
+            cwd: here(),
+        })?)
+    }
+
+    fn fingerprint_key(&mut self) -> Result<Key> {
+        match self.call(Request::FingerprintKey)? {
+            Response::Key { key } => keyward_core::crypto::keys::key_from_slice(key.0.expose()),
             _ => Err(unexpected()),
         }
     }
@@ -146,12 +217,6 @@ impl SecretStore for AgentClient {
 
     fn remove(&mut self, name: &str) -> Result<()> {
         expect_ok(self.call(Request::Remove { name: name.into() })?)
-    }
-
-    fn record_access(&mut self, event: &AuditEvent) -> Result<()> {
-        expect_ok(self.call(Request::Record {
-            event: event.clone(),
-        })?)
     }
 
     fn audit_log(&mut self) -> Result<Vec<AuditEvent>> {

@@ -6,14 +6,17 @@ use std::io::{Read, Write};
 
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
+use keyward_core::{
+    AuditEvent, Entry, EntryChanges, Error, ErrorPayload, NewEntry, Result, SecretBytes,
+    VersionInfo,
+};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use zeroize::Zeroizing;
 
-use crate::error::{Error, Result};
-use crate::secret::SecretBytes;
-use crate::vault::{AuditEvent, Entry, EntryChanges, NewEntry, VersionInfo};
+use crate::events::AgentEvent;
 
-pub const PROTOCOL_VERSION: u32 = 1;
+/// 2: errors as `{code, message, details}`; the agent records accesses itself; subscriptions.
+pub const PROTOCOL_VERSION: u32 = 2;
 
 /// Large enough for hundreds of 64 KiB values in one batch, small enough that a hostile peer
 /// cannot make the agent allocate without bound.
@@ -33,8 +36,12 @@ pub enum Request {
         password: WireSecret,
     },
     Lock,
+    /// Values for `command`; the agent records the access with the peer's real pid.
     Resolve {
         names: Vec<String>,
+        command: String,
+        /// The folder the client says it works in; the agent prefers what the kernel says.
+        cwd: String,
     },
     Entry {
         name: String,
@@ -59,10 +66,16 @@ pub enum Request {
     Remove {
         name: String,
     },
+    /// An access made without `resolve` (`import` stores values it read itself).
     Record {
-        event: AuditEvent,
+        command: String,
+        names: Vec<String>,
+        cwd: String,
     },
     AuditLog,
+    FingerprintKey,
+    /// Turns the connection into a stream of `Response::Event` frames until either side closes.
+    Subscribe,
 }
 
 #[derive(Debug, Serialize, Deserialize)]
@@ -75,7 +88,16 @@ pub enum Response {
     Entries { entries: Vec<Entry> },
     History { versions: Vec<VersionInfo> },
     Events { events: Vec<AuditEvent> },
-    Error(WireError),
+    Key { key: WireSecret },
+    Subscribed,
+    Event { event: AgentEvent },
+    Error(ErrorPayload),
+}
+
+impl Response {
+    pub fn error(err: &Error) -> Response {
+        Response::Error(err.payload())
+    }
 }
 
 /// What `keyward status` reports.
@@ -88,52 +110,6 @@ pub struct AgentStatus {
     /// Seconds until the agent locks itself, when unlocked.
     pub locks_in_secs: Option<u64>,
     pub insecure_kdf: bool,
-}
-
-/// An error crossing the socket. Messages come from `Error`'s `Display`, which never holds a
-/// value, so they are safe to send.
-#[derive(Debug, Serialize, Deserialize)]
-pub struct WireError {
-    pub kind: ErrorKind,
-    pub detail: String,
-}
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum ErrorKind {
-    WrongPassword,
-    Corrupt,
-    NotFound,
-    AlreadyExists,
-    Locked,
-    Other,
-}
-
-impl From<&Error> for WireError {
-    fn from(err: &Error) -> Self {
-        let (kind, detail) = match err {
-            Error::WrongPassword => (ErrorKind::WrongPassword, String::new()),
-            Error::Corrupt(what) => (ErrorKind::Corrupt, what.clone()),
-            Error::NotFound(name) => (ErrorKind::NotFound, name.clone()),
-            Error::AlreadyExists(name) => (ErrorKind::AlreadyExists, name.clone()),
-            Error::Locked => (ErrorKind::Locked, String::new()),
-            other => (ErrorKind::Other, other.to_string()),
-        };
-        WireError { kind, detail }
-    }
-}
-
-impl From<WireError> for Error {
-    fn from(err: WireError) -> Self {
-        match err.kind {
-            ErrorKind::WrongPassword => Error::WrongPassword,
-            ErrorKind::Corrupt => Error::Corrupt(err.detail),
-            ErrorKind::NotFound => Error::NotFound(err.detail),
-            ErrorKind::AlreadyExists => Error::AlreadyExists(err.detail),
-            ErrorKind::Locked => Error::Locked,
-            ErrorKind::Other => Error::Invalid(err.detail),
-        }
-    }
 }
 
 /// A secret on the wire: base64 in JSON, decoded straight into a zeroizing buffer.
@@ -277,18 +253,29 @@ mod tests {
     }
 
     #[test]
-    fn errors_keep_their_exit_codes_across_the_socket() {
+    fn errors_keep_their_variant_and_exit_code_across_the_socket() {
         for err in [
             Error::WrongPassword,
             Error::corrupt("x"),
             Error::NotFound("n".into()),
+            Error::NoVault("/v".into()),
+            Error::InvalidName("bad name".into()),
+            Error::AgentVersion {
+                agent: 1,
+                client: 2,
+            },
+            Error::io("ctx", std::io::Error::from_raw_os_error(13)),
             Error::Invalid("bad".into()),
         ] {
-            let code = err.exit_code();
-            let text = err.to_string();
-            let back = Error::from(WireError::from(&err));
-            assert_eq!(back.exit_code(), code);
-            assert_eq!(back.to_string(), text);
+            let mut wire = Vec::new();
+            write_frame(&mut wire, &Response::error(&err)).unwrap();
+            let Some(Response::Error(payload)) = read_frame(&mut wire.as_slice()).unwrap() else {
+                panic!("not an error frame");
+            };
+            let back = Error::from(payload);
+            assert_eq!(back.exit_code(), err.exit_code());
+            assert_eq!(back.code(), err.code());
+            assert_eq!(back.to_string(), err.to_string());
         }
     }
 }

@@ -1,22 +1,16 @@
-//! The agent service: accepts same-user connections, serves requests against the vault it holds,
-//! and wipes the vault's keys after an idle timeout or on `lock`.
+//! The agent's state and what it does for each request: the vault it holds (or not), the idle
+//! clock, and the event bus. Shared by every connection thread and by the in-process handle.
 
-use std::os::unix::net::{UnixListener, UnixStream};
 use std::path::PathBuf;
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
-use crate::error::{Error, Result};
-use crate::home::Home;
-use crate::secret::SecretBytes;
-use crate::store::SecretStore;
-use crate::vault::{Vault, VaultFile};
+use keyward_core::{AuditEvent, Error, Result, SecretBytes, SecretStore, Vault, VaultFile};
 
-use super::protocol::{
-    AgentStatus, Envelope, ErrorKind, PROTOCOL_VERSION, Request, Response, WireError, WireSecret,
-    read_frame, write_frame,
-};
-use super::socket;
+use crate::events::{AgentEvent, EntryChange, EventBus, LockReason, Subscription};
+use crate::protocol::{AgentStatus, Request, Response, WireSecret};
+use crate::socket::Peer;
 
 #[derive(Clone, Debug)]
 pub struct AgentOptions {
@@ -32,18 +26,14 @@ impl Default for AgentOptions {
     }
 }
 
-/// The shared state of a running agent. Cheap to clone: every connection thread holds one.
-#[derive(Clone, Debug)]
-pub struct AgentService {
-    inner: Arc<Inner>,
-}
-
 #[derive(Debug)]
-struct Inner {
+pub(crate) struct Service {
     vault_path: PathBuf,
-    socket_path: PathBuf,
     options: AgentOptions,
     state: Mutex<State>,
+    events: EventBus,
+    /// Set once the agent shuts down: an unlock that finishes after that keeps nothing.
+    closed: AtomicBool,
 }
 
 #[derive(Debug)]
@@ -52,63 +42,85 @@ struct State {
     last_used: Instant,
 }
 
-impl AgentService {
-    pub fn new(home: &Home, options: AgentOptions) -> Self {
-        AgentService {
-            inner: Arc::new(Inner {
-                vault_path: home.vault_path(),
-                socket_path: home.agent_socket(),
-                options,
-                state: Mutex::new(State {
-                    vault: None,
-                    last_used: Instant::now(),
-                }),
+/// Work to do once the reply is sent (writing the access log, which the client need not wait
+/// for).
+pub(crate) type Deferred = Box<dyn FnOnce(&Service) + Send>;
+
+impl Service {
+    pub fn new(vault_path: PathBuf, options: AgentOptions) -> Self {
+        Service {
+            vault_path,
+            options,
+            state: Mutex::new(State {
+                vault: None,
+                last_used: Instant::now(),
             }),
+            events: EventBus::default(),
+            closed: AtomicBool::new(false),
         }
-    }
-
-    /// Prepares the socket's folder and binds the socket.
-    pub fn bind(&self) -> Result<UnixListener> {
-        if let Some(dir) = self.inner.socket_path.parent() {
-            socket::prepare_dir(dir)?;
-        }
-        socket::bind(&self.inner.socket_path)
-    }
-
-    pub fn socket_path(&self) -> &std::path::Path {
-        &self.inner.socket_path
     }
 
     fn state(&self) -> MutexGuard<'_, State> {
         // A thread that panicked mid-request cannot leave the vault half-written (writes are
         // transactions), so a poisoned lock is safe to take over.
-        self.inner
-            .state
+        self.state
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
+    pub fn lock_after(&self) -> Duration {
+        self.options.lock_after
+    }
+
+    pub fn subscribe(&self) -> Subscription {
+        self.events.subscribe()
+    }
+
+    fn publish(&self, event: AgentEvent) {
+        self.events.publish(&event);
+    }
+
     /// Unlocks with `password`, keeping the vault for later requests.
     pub fn unlock(&self, password: &SecretBytes) -> Result<()> {
-        let vault = VaultFile::open(&self.inner.vault_path)?.unlock(password)?;
-        let mut state = self.state();
-        state.vault = Some(vault);
-        state.last_used = Instant::now();
+        let vault = VaultFile::open(&self.vault_path)?.unlock(password)?;
+        {
+            let mut state = self.state();
+            if self.closed.load(Ordering::SeqCst) {
+                return Err(Error::AgentGone);
+            }
+            state.vault = Some(vault);
+            state.last_used = Instant::now();
+        }
+        self.publish(AgentEvent::Unlocked);
         Ok(())
     }
 
     /// Drops the vault, which zeroizes its keys.
-    pub fn lock(&self) {
-        self.state().vault = None;
+    pub fn lock(&self, reason: LockReason) {
+        let dropped = self.state().vault.take();
+        if dropped.is_some() {
+            drop(dropped);
+            self.publish(AgentEvent::Locked { reason });
+        }
+    }
+
+    /// Locks for good: later unlocks fail, and every subscription ends.
+    pub fn close(&self) {
+        {
+            let _state = self.state();
+            self.closed.store(true, Ordering::SeqCst);
+        }
+        self.lock(LockReason::Shutdown);
+        self.events.close();
     }
 
     pub fn status(&self) -> AgentStatus {
         let state = self.state();
-        let lock_after = self.inner.options.lock_after;
+        let lock_after = self.options.lock_after;
         AgentStatus {
             unlocked: state.vault.is_some(),
             pid: std::process::id(),
-            vault: self.inner.vault_path.display().to_string(),
+            vault: self.vault_path.display().to_string(),
             lock_after_secs: lock_after.as_secs(),
             locks_in_secs: state.vault.as_ref().map(|_| {
                 lock_after
@@ -121,170 +133,225 @@ impl AgentService {
 
     /// Locks when the idle timeout has passed. Called by the idle timer.
     pub fn lock_if_idle(&self) -> bool {
-        let mut state = self.state();
-        if state.vault.is_some() && state.last_used.elapsed() >= self.inner.options.lock_after {
-            state.vault = None;
-            return true;
+        let dropped = {
+            let mut state = self.state();
+            if state.vault.is_some() && state.last_used.elapsed() >= self.options.lock_after {
+                state.vault.take()
+            } else {
+                None
+            }
+        };
+        let locked = dropped.is_some();
+        drop(dropped);
+        if locked {
+            self.publish(AgentEvent::Locked {
+                reason: LockReason::Idle,
+            });
         }
-        false
+        locked
     }
 
-    /// Serves connections until the listener fails. Each connection gets its own thread;
-    /// requests are served one at a time against the vault.
-    pub fn serve(&self, listener: &UnixListener) -> Result<()> {
-        self.spawn_idle_timer();
-        for stream in listener.incoming() {
-            let stream = match stream {
-                Ok(stream) => stream,
-                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
-                Err(e) => return Err(Error::io("the agent's socket failed", e)),
-            };
-            let service = self.clone();
-            std::thread::spawn(move || service.handle(stream));
-        }
-        Ok(())
-    }
-
-    fn spawn_idle_timer(&self) {
-        let service = self.clone();
-        let tick = (self.inner.options.lock_after / 4)
-            .clamp(Duration::from_millis(50), Duration::from_secs(1));
-        std::thread::spawn(move || {
-            loop {
-                std::thread::sleep(tick);
-                service.lock_if_idle();
-            }
-        });
-    }
-
-    fn handle(&self, mut stream: UnixStream) {
-        match socket::same_user(&stream) {
-            Ok(true) => {}
-            _ => {
-                let _ = write_frame(
-                    &mut stream,
-                    &Response::Error(WireError {
-                        kind: ErrorKind::Other,
-                        detail: "the agent serves only the user who started it".into(),
-                    }),
-                );
-                return;
-            }
-        }
-        loop {
-            let envelope = match read_frame::<Envelope<Request>>(&mut stream) {
-                Ok(Some(envelope)) => envelope,
-                Ok(None) => return,
-                Err(err) => {
-                    let _ = write_frame(&mut stream, &Response::Error(WireError::from(&err)));
-                    return;
-                }
-            };
-            if envelope.v != PROTOCOL_VERSION {
-                let _ = write_frame(
-                    &mut stream,
-                    &Response::Error(WireError {
-                        kind: ErrorKind::Other,
-                        detail: format!(
-                            "the agent speaks protocol {PROTOCOL_VERSION}, this keyward {}; restart the agent",
-                            envelope.v
-                        ),
-                    }),
-                );
-                return;
-            }
-            let (response, after) = self.respond(envelope.body);
-            if write_frame(&mut stream, &response).is_err() {
-                return;
-            }
-            // Work the client need not wait for (writing the access log) runs after the reply.
-            if let Some(after) = after {
-                after(self);
-            }
-        }
-    }
-
-    /// The reply to `request`, and work to do once it is sent.
-    fn respond(&self, request: Request) -> (Response, Option<Deferred>) {
-        match request {
-            Request::Status => (Response::Status(self.status()), None),
-            Request::Lock => {
-                self.lock();
-                (Response::Ok, None)
-            }
-            Request::Unlock { password } => {
-                (reply(self.unlock(&password.0).map(|()| Response::Ok)), None)
-            }
-            Request::Resolve { names } => {
-                let response =
-                    self.with_vault(|v| v.get_many(&names))
-                        .map(|values| Response::Values {
-                            values: values.into_iter().map(WireSecret).collect(),
-                        });
-                (reply(response), None)
-            }
-            Request::Record { event } => {
-                // The client need not wait for the log's fsync: it is written after the reply.
-                let deferred: Deferred = Box::new(move |service: &AgentService| {
-                    if let Err(err) = service.with_vault(|v| v.record_access(&event)) {
-                        eprintln!("keyward: could not record an access in the access log: {err}");
-                    }
-                });
-                (Response::Ok, Some(deferred))
-            }
-            other => (reply(self.with_vault(|v| serve_store(v, other))), None),
-        }
-    }
-
-    fn with_vault<T>(&self, f: impl FnOnce(&mut Vault) -> Result<T>) -> Result<T> {
+    pub fn with_vault<T>(&self, f: impl FnOnce(&mut Vault) -> Result<T>) -> Result<T> {
         let mut state = self.state();
         let State { vault, last_used } = &mut *state;
         let vault = vault.as_mut().ok_or(Error::Locked)?;
         *last_used = Instant::now();
         f(vault)
     }
-}
 
-type Deferred = Box<dyn FnOnce(&AgentService)>;
+    /// Appends `event` to the access log and tells subscribers. A failure is returned for the
+    /// caller to report; the values were already handed over.
+    pub fn record_event(&self, event: AuditEvent) -> Result<()> {
+        self.with_vault(|v| v.record_access(&event))?;
+        self.publish(AgentEvent::AccessRecorded { access: event });
+        Ok(())
+    }
+
+    /// Runs a change to one entry and tells subscribers when it took.
+    pub fn change<T>(
+        &self,
+        name: &str,
+        change: EntryChange,
+        f: impl FnOnce(&mut Vault) -> Result<T>,
+    ) -> Result<T> {
+        let out = self.with_vault(f)?;
+        self.publish(AgentEvent::EntryChanged {
+            name: name.to_owned(),
+            change,
+        });
+        Ok(out)
+    }
+
+    /// The reply to `request` from `peer`, and work to do once it is sent.
+    pub fn respond(&self, request: Request, peer: &Peer) -> (Response, Option<Deferred>) {
+        match request {
+            Request::Status => (Response::Status(self.status()), None),
+            Request::Lock => {
+                self.lock(LockReason::Request);
+                (Response::Ok, None)
+            }
+            Request::Unlock { password } => {
+                (reply(self.unlock(&password.0).map(|()| Response::Ok)), None)
+            }
+            Request::Resolve {
+                names,
+                command,
+                cwd,
+            } => match self.with_vault(|v| v.get_many(&names)) {
+                Ok(values) => {
+                    let event = peer_event(peer, command, names, cwd);
+                    (
+                        Response::Values {
+                            values: values.into_iter().map(WireSecret).collect(),
+                        },
+                        Some(record_later(event)),
+                    )
+                }
+                Err(err) => (Response::error(&err), None),
+            },
+            Request::Record {
+                command,
+                names,
+                cwd,
+            } => (
+                Response::Ok,
+                Some(record_later(peer_event(peer, command, names, cwd))),
+            ),
+            Request::Subscribe => (
+                Response::error(&Error::Invalid(
+                    "a subscription is served by the connection, not as a request".into(),
+                )),
+                None,
+            ),
+            other => (reply(self.serve_store(other)), None),
+        }
+    }
+
+    /// Requests that map one to one onto the store.
+    fn serve_store(&self, request: Request) -> Result<Response> {
+        Ok(match request {
+            Request::Entry { name } => Response::Entry {
+                entry: self.with_vault(|v| v.entry(&name))?,
+            },
+            Request::List => Response::Entries {
+                entries: self.with_vault(|v| v.list())?,
+            },
+            Request::Add { name, value, new } => Response::Entry {
+                entry: self.change(&name, EntryChange::Added, |v| v.add(&name, &value.0, new))?,
+            },
+            Request::Rotate { name, value } => Response::Entry {
+                entry: self.change(&name, EntryChange::Rotated, |v| v.rotate(&name, &value.0))?,
+            },
+            Request::History { name } => Response::History {
+                versions: self.with_vault(|v| v.history(&name))?,
+            },
+            Request::Update { name, changes } => Response::Entry {
+                entry: self.change(&name, EntryChange::Updated, |v| v.update(&name, changes))?,
+            },
+            Request::Remove { name } => {
+                self.change(&name, EntryChange::Removed, |v| v.remove(&name))?;
+                Response::Ok
+            }
+            Request::AuditLog => Response::Events {
+                events: self.with_vault(|v| v.audit_log())?,
+            },
+            Request::FingerprintKey => Response::Key {
+                key: WireSecret(SecretBytes::copy_from(
+                    self.with_vault(|v| Ok(Vault::fingerprint_key(v)))?.expose(),
+                )),
+            },
+            Request::Status
+            | Request::Lock
+            | Request::Unlock { .. }
+            | Request::Resolve { .. }
+            | Request::Record { .. }
+            | Request::Subscribe => {
+                return Err(Error::Invalid("a request reached the wrong handler".into()));
+            }
+        })
+    }
+}
 
 fn reply(result: Result<Response>) -> Response {
-    result.unwrap_or_else(|err| Response::Error(WireError::from(&err)))
+    result.unwrap_or_else(|err| Response::error(&err))
 }
 
-/// Requests that map one to one onto the store.
-fn serve_store(vault: &mut Vault, request: Request) -> Result<Response> {
-    Ok(match request {
-        Request::Entry { name } => Response::Entry {
-            entry: vault.entry(&name)?,
-        },
-        Request::List => Response::Entries {
-            entries: vault.list()?,
-        },
-        Request::Add { name, value, new } => Response::Entry {
-            entry: vault.add(&name, &value.0, new)?,
-        },
-        Request::Rotate { name, value } => Response::Entry {
-            entry: vault.rotate(&name, &value.0)?,
-        },
-        Request::History { name } => Response::History {
-            versions: vault.history(&name)?,
-        },
-        Request::Update { name, changes } => Response::Entry {
-            entry: vault.update(&name, changes)?,
-        },
-        Request::Remove { name } => {
-            vault.remove(&name)?;
-            Response::Ok
-        }
-        Request::AuditLog => Response::Events {
-            events: vault.audit_log()?,
-        },
-        Request::Status
-        | Request::Lock
-        | Request::Unlock { .. }
-        | Request::Resolve { .. }
-        | Request::Record { .. } => {
-            return Err(Error::Invalid("a request reached the wrong handler".into()));
+/// The access as the kernel tells it: the peer's real pid, and its folder when readable.
+fn peer_event(peer: &Peer, command: String, names: Vec<String>, cwd: String) -> AuditEvent {
+    AuditEvent {
+        time: keyward_core::time::Stamp::now(),
+        command,
+        names,
+        cwd: peer.folder(cwd),
+        pid: peer.pid,
+    }
+}
+
+fn record_later(event: AuditEvent) -> Deferred {
+    Box::new(move |service: &Service| {
+        if let Err(err) = service.record_event(event) {
+            tracing::warn!("could not record an access in the access log: {err}");
         }
     })
+}
+
+/// The in-process store: the app (or a test) uses the agent's vault without a socket. Accesses
+/// are recorded at once, as this process's.
+impl SecretStore for &Service {
+    fn fetch(&mut self, names: &[String], command: &str) -> Result<keyward_core::Fetched> {
+        let values = self.with_vault(|v| v.get_many(names))?;
+        let unrecorded = self
+            .record_event(AuditEvent::here(command, names.to_vec()))
+            .err();
+        Ok(keyward_core::Fetched { values, unrecorded })
+    }
+
+    fn record(&mut self, command: &str, names: &[String]) -> Result<()> {
+        self.record_event(AuditEvent::here(command, names.to_vec()))
+    }
+
+    fn fingerprint_key(&mut self) -> Result<keyward_core::Key> {
+        self.with_vault(|v| Ok(Vault::fingerprint_key(v)))
+    }
+
+    fn entry(&mut self, name: &str) -> Result<keyward_core::Entry> {
+        self.with_vault(|v| v.entry(name))
+    }
+
+    fn list(&mut self) -> Result<Vec<keyward_core::Entry>> {
+        self.with_vault(|v| v.list())
+    }
+
+    fn add(
+        &mut self,
+        name: &str,
+        value: &SecretBytes,
+        new: keyward_core::NewEntry,
+    ) -> Result<keyward_core::Entry> {
+        self.change(name, EntryChange::Added, |v| v.add(name, value, new))
+    }
+
+    fn rotate(&mut self, name: &str, value: &SecretBytes) -> Result<keyward_core::Entry> {
+        self.change(name, EntryChange::Rotated, |v| v.rotate(name, value))
+    }
+
+    fn history(&mut self, name: &str) -> Result<Vec<keyward_core::VersionInfo>> {
+        self.with_vault(|v| v.history(name))
+    }
+
+    fn update(
+        &mut self,
+        name: &str,
+        changes: keyward_core::EntryChanges,
+    ) -> Result<keyward_core::Entry> {
+        self.change(name, EntryChange::Updated, |v| v.update(name, changes))
+    }
+
+    fn remove(&mut self, name: &str) -> Result<()> {
+        self.change(name, EntryChange::Removed, |v| v.remove(name))
+    }
+
+    fn audit_log(&mut self) -> Result<Vec<AuditEvent>> {
+        self.with_vault(|v| v.audit_log())
+    }
 }

@@ -1,7 +1,7 @@
 //! What every command needs: where the vault is, and how to unlock it.
 
 use anyhow::Result;
-use keyward_core::agent::AgentClient;
+use keyward_agent::AgentClient;
 use keyward_core::home::Home;
 use keyward_core::{SecretStore, Vault, VaultFile};
 
@@ -14,11 +14,13 @@ pub fn fetch(
     names: &[String],
     command: &str,
 ) -> keyward_core::Result<Vec<keyward_core::SecretBytes>> {
-    keyward_core::store::fetch_recorded(store, names, command, |err| {
+    let fetched = store.fetch(names, command)?;
+    if let Some(err) = fetched.unrecorded {
         output::warn(&format!(
             "this access was not recorded in the access log: {err}"
         ));
-    })
+    }
+    Ok(fetched.values)
 }
 
 pub const INSECURE_VAULT_WARNING: &str =
@@ -53,13 +55,7 @@ impl Context {
 
     /// The running agent, or an error saying how to start one.
     pub fn agent(&self) -> Result<AgentClient> {
-        AgentClient::connect(&self.home).ok_or_else(|| {
-            keyward_core::Error::Invalid(format!(
-                "no agent is running on {}; start one with `keyward agent --detach`",
-                self.home.agent_socket().display()
-            ))
-            .into()
-        })
+        Ok(AgentClient::require(&self.home)?)
     }
 
     /// Opens and checks the vault file first, so a missing or damaged vault is reported before

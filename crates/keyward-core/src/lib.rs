@@ -3,7 +3,6 @@
 //! The shells (CLI, Tauri app) parse input and print output; everything that touches a secret,
 //! a key or the vault file lives here, so its invariants are tested once.
 
-pub mod agent;
 pub mod crypto;
 pub mod error;
 pub mod fsutil;
@@ -18,7 +17,8 @@ pub mod store;
 pub mod time;
 pub mod vault;
 
-pub use error::{Error, Result};
+pub use crypto::keys::Key;
+pub use error::{Error, ErrorPayload, Result};
 pub use secret::SecretBytes;
-pub use store::SecretStore;
+pub use store::{Fetched, SecretStore};
 pub use vault::{AuditEvent, Entry, EntryChanges, NewEntry, Vault, VaultFile, VersionInfo};

@@ -10,8 +10,8 @@ use std::process::{Command, ExitCode, Stdio};
 use std::time::{Duration, Instant};
 
 use anyhow::{Result, bail};
-use keyward_core::agent::{AgentClient, AgentOptions, AgentService};
-use keyward_core::{Error, VaultFile};
+use keyward_agent::{Agent, AgentClient, AgentOptions};
+use keyward_core::Error;
 
 use crate::commands::parse;
 use crate::context::Context;
@@ -34,50 +34,19 @@ pub fn run(ctx: &Context, args: Args) -> Result<ExitCode> {
     if args.detach {
         return detach(ctx, &args);
     }
-    let service = AgentService::new(
+    init_logging();
+    let agent = Agent::start(
         &ctx.home,
         AgentOptions {
             lock_after: args.lock_after,
         },
-    );
-    // Check the vault before listening, so a missing or damaged one is reported at once.
-    let file = VaultFile::open(&ctx.home.vault_path())?;
-    drop(file);
-    let listener = service.bind()?;
-    let socket = service.socket_path().to_path_buf();
-    let cleanup = service.clone();
-    let stop_on = if args.background {
-        vec![signal_hook::consts::SIGTERM, signal_hook::consts::SIGINT]
-    } else {
-        vec![
-            signal_hook::consts::SIGTERM,
-            signal_hook::consts::SIGINT,
-            signal_hook::consts::SIGHUP,
-        ]
-    };
-    if args.background {
-        // A detached agent outlives the terminal that started it.
-        let ignored = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
-        let _ = signal_hook::flag::register(signal_hook::consts::SIGHUP, ignored);
-    }
-    let mut signals = signal_hook::iterator::Signals::new(stop_on)
-        .map_err(|e| Error::io("could not set up signal handling", e))?;
-    let socket_for_exit = socket.clone();
-    std::thread::spawn(move || {
-        if signals.forever().next().is_some() {
-            cleanup.lock();
-            let _ = std::fs::remove_file(&socket_for_exit);
-            std::process::exit(0);
-        }
-    });
+    )?;
     if ctx.global.password_file.is_some() {
         let pw = password::master(&ctx.global, "Master password: ")?;
-        if let Err(err) = service.unlock(&pw) {
-            let _ = std::fs::remove_file(&socket);
-            return Err(err.into());
-        }
+        // A failed unlock drops the handle, which removes the socket.
+        agent.unlock(&pw)?;
     }
-    let state = if service.status().unlocked {
+    let state = if agent.status().unlocked {
         "unlocked"
     } else {
         "locked; run `keyward unlock`"
@@ -85,23 +54,33 @@ pub fn run(ctx: &Context, args: Args) -> Result<ExitCode> {
     output::note(&format!(
         "agent {} listening on {} ({state}); locks after {} idle",
         std::process::id(),
-        socket.display(),
+        agent.socket_path().display(),
         parse::format_duration(args.lock_after)
     ));
-    service.serve(&listener)?;
+    keyward_agent::run_until_signal(agent, args.background)?;
     Ok(ExitCode::SUCCESS)
+}
+
+/// The agent's library reports through tracing: here, one `keyward:` line on stderr each
+/// (the log file for a detached agent).
+fn init_logging() {
+    let _ = tracing_subscriber::fmt()
+        .with_writer(std::io::stderr)
+        .with_max_level(tracing::Level::INFO)
+        .without_time()
+        .with_target(false)
+        .with_level(false)
+        .with_ansi(false)
+        .try_init();
 }
 
 /// Starts `keyward agent` in its own process group with no terminal, then waits until it
 /// answers on its socket.
 fn detach(ctx: &Context, args: &Args) -> Result<ExitCode> {
     if AgentClient::connect(&ctx.home).is_some() {
-        bail!(Error::Invalid(format!(
-            "an agent is already running on {}",
-            ctx.home.agent_socket().display()
-        )));
+        bail!(Error::AgentRunning(ctx.home.agent_socket()));
     }
-    VaultFile::open(&ctx.home.vault_path())?;
+    keyward_core::VaultFile::open(&ctx.home.vault_path())?;
     let dir = ctx.home.agent_dir();
     std::fs::create_dir_all(&dir)
         .map_err(|e| Error::io(format!("could not create {}", dir.display()), e))?;

@@ -11,7 +11,7 @@ use keyward_core::inject::dotenv::DotEnv;
 use keyward_core::inject::reference;
 use keyward_core::names::validate_name;
 use keyward_core::secret::ct_eq;
-use keyward_core::{AuditEvent, Error, NewEntry};
+use keyward_core::{Error, NewEntry};
 
 use crate::context::Context;
 use crate::output;
@@ -65,7 +65,8 @@ pub fn run(ctx: &Context, args: Args) -> Result<ExitCode> {
             .value;
         match store.entry(name) {
             Ok(_) => {
-                let existing = store.resolve(std::slice::from_ref(name))?;
+                let existing =
+                    crate::context::fetch(store.as_mut(), std::slice::from_ref(name), "import")?;
                 if !existing
                     .first()
                     .is_some_and(|v| ct_eq(v.expose(), value.expose()))
@@ -100,7 +101,7 @@ pub fn run(ctx: &Context, args: Args) -> Result<ExitCode> {
     let rewritten = env.rewrite(|i| targets.get(&i).map(|name| reference::format(name)));
     replace_file(&args.file, rewritten.as_bytes())?;
     let names: Vec<String> = targets.values().cloned().collect();
-    store.record_access(&AuditEvent::here("import", names.clone()))?;
+    store.record("import", &names)?;
     output::note(&format!(
         "stored {} values and rewrote {} with kw:// references: {}",
         names.len(),

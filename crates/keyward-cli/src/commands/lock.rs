@@ -3,7 +3,7 @@
 use std::process::ExitCode;
 
 use anyhow::Result;
-use keyward_core::agent::AgentClient;
+use keyward_agent::AgentClient;
 
 use crate::context::Context;
 use crate::output;

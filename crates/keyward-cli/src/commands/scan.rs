@@ -163,7 +163,7 @@ pub fn run(ctx: &Context, args: Args) -> Result<ExitCode> {
 /// The vault's values as a matcher, when the vault can be opened: through an unlocked agent,
 /// a password file or a prompt. With none of those the scan goes on with formats only.
 fn known_values(ctx: &Context, key: [u8; 32]) -> Result<Option<KnownValues>> {
-    let agent_unlocked = keyward_core::agent::AgentClient::connect_unlocked(&ctx.home).is_some();
+    let agent_unlocked = keyward_agent::AgentClient::connect_unlocked(&ctx.home).is_some();
     if !agent_unlocked && ctx.global.password_file.is_none() && !password::has_terminal() {
         output::warn(
             "the vault is not unlocked (no agent, password file or terminal): scanning for key formats only",

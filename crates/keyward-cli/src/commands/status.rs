@@ -4,7 +4,7 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use anyhow::Result;
-use keyward_core::agent::AgentClient;
+use keyward_agent::AgentClient;
 use serde::Serialize;
 
 use crate::commands::parse::format_duration;

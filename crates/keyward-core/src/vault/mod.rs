@@ -18,7 +18,7 @@ use rusqlite::{Connection, OptionalExtension, TransactionBehavior};
 
 use crate::crypto::aead;
 use crate::crypto::kdf::KdfParams;
-use crate::crypto::keys::{Key, PasswordKeys, VaultKeys, key_from_slice};
+use crate::crypto::keys::{Key, PasswordKeys, Purpose, VaultKeys, key_from_slice};
 use crate::crypto::random_array;
 use crate::error::{Error, Result, write_error};
 use crate::secret::{SecretBytes, ct_eq};
@@ -279,6 +279,12 @@ impl Vault {
         tx.commit().map_err(write_error)?;
         self.file.header = header;
         Ok(())
+    }
+
+    /// The subkey that keys leak fingerprints: the scanner's matcher of stored values and the
+    /// ids of findings. A copy, zeroized when dropped; it opens nothing in the vault.
+    pub fn fingerprint_key(&self) -> Key {
+        self.keys.subkey(Purpose::Fingerprints).clone()
     }
 
     fn codec(&self) -> Codec<'_> {

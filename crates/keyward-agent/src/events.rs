@@ -1,0 +1,181 @@
+//! What the agent does, as a stream of typed events: the desktop app and the watcher subscribe
+//! in-process, the CLI (`keyward watch`) over the socket. Events carry names and context, never
+//! a value.
+
+use std::sync::mpsc::{self, Receiver, RecvTimeoutError, SyncSender, TrySendError};
+use std::sync::{Mutex, MutexGuard};
+use std::time::Duration;
+
+use keyward_core::AuditEvent;
+use serde::{Deserialize, Serialize};
+
+/// How many events a subscriber may fall behind before it is dropped (its stream ends, and it
+/// subscribes again): a stuck reader must not make the agent hold events without bound.
+pub const SUBSCRIBER_BACKLOG: usize = 1024;
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "event", rename_all = "snake_case")]
+pub enum AgentEvent {
+    Unlocked,
+    Locked {
+        reason: LockReason,
+    },
+    /// A secret was added, rotated, changed or removed.
+    EntryChanged {
+        name: String,
+        change: EntryChange,
+    },
+    /// Secrets were handed to a process; the same record as in the access log.
+    AccessRecorded {
+        access: AuditEvent,
+    },
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum LockReason {
+    /// `keyward lock`, or the app's lock button.
+    Request,
+    /// Nothing used the vault for the `lock_after` time.
+    Idle,
+    /// The agent is stopping.
+    Shutdown,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum EntryChange {
+    Added,
+    Rotated,
+    Updated,
+    Removed,
+}
+
+/// Fans each event out to every live subscriber.
+#[derive(Debug, Default)]
+pub(crate) struct EventBus {
+    subscribers: Mutex<Vec<SyncSender<AgentEvent>>>,
+}
+
+impl EventBus {
+    fn subscribers(&self) -> MutexGuard<'_, Vec<SyncSender<AgentEvent>>> {
+        // Sending cannot panic half-way, so a poisoned list is still a valid list.
+        self.subscribers
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    pub fn subscribe(&self) -> Subscription {
+        let (tx, rx) = mpsc::sync_channel(SUBSCRIBER_BACKLOG);
+        self.subscribers().push(tx);
+        Subscription { rx }
+    }
+
+    /// Never blocks: a subscriber that is gone or too far behind is dropped.
+    pub fn publish(&self, event: &AgentEvent) {
+        self.subscribers()
+            .retain(|tx| match tx.try_send(event.clone()) {
+                Ok(()) => true,
+                Err(TrySendError::Full(_) | TrySendError::Disconnected(_)) => false,
+            });
+    }
+
+    /// Ends every subscription.
+    pub fn close(&self) {
+        self.subscribers().clear();
+    }
+}
+
+/// One subscriber's events, oldest first. The stream ends when the agent shuts down or when
+/// this subscriber fell [`SUBSCRIBER_BACKLOG`] events behind.
+#[derive(Debug)]
+pub struct Subscription {
+    rx: Receiver<AgentEvent>,
+}
+
+impl Subscription {
+    /// The next event, waiting for it; `None` once the stream has ended.
+    pub fn recv(&self) -> Option<AgentEvent> {
+        self.rx.recv().ok()
+    }
+
+    /// The next event within `timeout`; `Err(Timeout)` when none came, `Err(Disconnected)`
+    /// once the stream has ended.
+    pub fn recv_timeout(&self, timeout: Duration) -> Result<AgentEvent, RecvTimeoutError> {
+        self.rx.recv_timeout(timeout)
+    }
+
+    /// An event that is already waiting, if any.
+    pub fn try_recv(&self) -> Option<AgentEvent> {
+        self.rx.try_recv().ok()
+    }
+}
+
+impl Iterator for Subscription {
+    type Item = AgentEvent;
+
+    fn next(&mut self) -> Option<AgentEvent> {
+        self.recv()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_subscriber_gets_every_event_in_order() {
+        let bus = EventBus::default();
+        let a = bus.subscribe();
+        let b = bus.subscribe();
+        bus.publish(&AgentEvent::Unlocked);
+        bus.publish(&AgentEvent::Locked {
+            reason: LockReason::Idle,
+        });
+        for sub in [a, b] {
+            assert_eq!(sub.try_recv(), Some(AgentEvent::Unlocked));
+            assert_eq!(
+                sub.try_recv(),
+                Some(AgentEvent::Locked {
+                    reason: LockReason::Idle
+                })
+            );
+            assert_eq!(sub.try_recv(), None);
+        }
+    }
+
+    #[test]
+    fn a_subscriber_that_falls_behind_is_dropped_and_others_go_on() {
+        let bus = EventBus::default();
+        let stuck = bus.subscribe();
+        let live = bus.subscribe();
+        for _ in 0..SUBSCRIBER_BACKLOG {
+            bus.publish(&AgentEvent::Unlocked);
+            assert!(live.try_recv().is_some());
+        }
+        bus.publish(&AgentEvent::Unlocked);
+        assert!(live.try_recv().is_some());
+        assert_eq!(stuck.into_iter().count(), SUBSCRIBER_BACKLOG);
+    }
+
+    #[test]
+    fn closing_ends_every_stream() {
+        let bus = EventBus::default();
+        let sub = bus.subscribe();
+        bus.close();
+        assert_eq!(sub.recv(), None);
+    }
+
+    #[test]
+    fn events_serialise_with_a_tag_and_no_value() {
+        let json = serde_json::to_string(&AgentEvent::EntryChanged {
+            name: "stripe".into(),
+            change: EntryChange::Rotated,
+        })
+        .unwrap();
+        assert_eq!(
+            json,
+            r#"{"event":"entry_changed","name":"stripe","change":"rotated"}"#
+        );
+    }
+}
