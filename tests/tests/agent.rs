@@ -168,7 +168,11 @@ fn the_agent_records_each_access_with_the_clients_pid_and_folder() {
     assert_eq!(record["names"], serde_json::json!(["api"]));
     assert_eq!(record["cwd"], project.display().to_string());
     let pid = record["pid"].as_u64().unwrap();
-    assert_ne!(pid, u64::from(agent_pid), "the client's pid, not the agent's");
+    assert_ne!(
+        pid,
+        u64::from(agent_pid),
+        "the client's pid, not the agent's"
+    );
     assert_ne!(pid, u64::from(std::process::id()));
     drop(agent);
 }

@@ -359,3 +359,61 @@ fn hostile_trees_are_scanned_around_not_stopped() {
         );
     }
 }
+
+/// The SARIF ids of the findings in `dir`, in order.
+fn sarif_ids(home: &TestHome, dir: &Path, extra: &[&str]) -> Vec<String> {
+    let mut args = vec!["--format", "sarif"];
+    args.extend_from_slice(extra);
+    let (code, out, err) = scan(home, dir, &args);
+    assert_eq!(code, Some(1), "{err}");
+    let sarif: serde_json::Value = serde_json::from_str(&out).unwrap();
+    sarif["runs"][0]["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| {
+            r["partialFingerprints"]["keyward/v1"]
+                .as_str()
+                .unwrap()
+                .to_owned()
+        })
+        .collect()
+}
+
+#[test]
+fn fingerprints_are_keyed_by_the_vault_not_by_a_key_file_beside_it() {
+    let work = tempfile::tempdir().unwrap();
+    write(work.path(), "config.py", &format!("STRIPE = '{VALUE}'\n"));
+    let home = TestHome::with_vault();
+    home.add("stripe-live", VALUE.as_bytes());
+    // A key file left by an older keyward is retired.
+    std::fs::write(home.home().join("scan.key"), [7u8; 32]).unwrap();
+
+    let first = sarif_ids(&home, work.path(), &[]);
+    assert!(!home.home().join("scan.key").exists());
+    assert_eq!(
+        first,
+        sarif_ids(&home, work.path(), &[]),
+        "stable for one vault"
+    );
+
+    let other = TestHome::with_vault();
+    other.add("stripe-live", VALUE.as_bytes());
+    assert_ne!(
+        first,
+        sarif_ids(&other, work.path(), &[]),
+        "another vault's ids differ for the same finding"
+    );
+    assert!(
+        common::files_under(&home.home())
+            .iter()
+            .all(|f| !f.ends_with("scan.key")),
+        "nothing beside the vault keys the scanner"
+    );
+
+    // Without the vault the ids are keyed for that run only: they cannot be tied to it.
+    let a = sarif_ids(&home, work.path(), &["--no-vault"]);
+    let b = sarif_ids(&home, work.path(), &["--no-vault"]);
+    assert_ne!(a, b);
+    assert!(a.iter().all(|id| !first.contains(id)));
+}

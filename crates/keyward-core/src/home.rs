@@ -75,38 +75,15 @@ impl Home {
         self.agent_dir().join("agent.sock")
     }
 
-    /// The scanner's key, for keyed fingerprints of findings and of known values: 32 random
-    /// bytes in `scan.key` (0600), made on first use, so fingerprints are stable for this user
-    /// and never plain hashes of a secret.
-    pub fn scan_key(&self) -> Result<[u8; 32]> {
-        use std::io::Write;
-        use std::os::unix::fs::OpenOptionsExt;
+    /// Removes `scan.key`, the random key that keyed the scanner's fingerprints before they
+    /// were keyed by the vault's own fingerprint subkey. Baselines carry their own salt, so
+    /// none needs rewriting; only the ids in SARIF output change, once.
+    pub fn remove_legacy_scan_key(&self) -> Result<()> {
         let path = self.root.join("scan.key");
-        match std::fs::read(&path) {
-            Ok(bytes) => {
-                return bytes.as_slice().try_into().map_err(|_| {
-                    Error::Invalid(format!(
-                        "{} is damaged (not 32 bytes); delete it and a new one is made",
-                        path.display()
-                    ))
-                });
-            }
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
-            Err(e) => return Err(Error::io(format!("could not read {}", path.display()), e)),
-        }
-        self.ensure_exists()?;
-        let key: [u8; 32] = crate::crypto::random_array()?;
-        let written = std::fs::OpenOptions::new()
-            .write(true)
-            .create_new(true)
-            .mode(0o600)
-            .open(&path)
-            .and_then(|mut f| f.write_all(&key).and_then(|()| f.sync_all()));
-        match written {
-            Ok(()) => Ok(key),
-            // Another keyward made it first: use theirs.
-            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => self.scan_key(),
-            Err(e) => Err(Error::io(format!("could not write {}", path.display()), e)),
+        match std::fs::remove_file(&path) {
+            Ok(()) => Ok(()),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
+            Err(e) => Err(Error::io(format!("could not remove {}", path.display()), e)),
         }
     }
 

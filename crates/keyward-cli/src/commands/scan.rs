@@ -8,7 +8,7 @@ use std::process::ExitCode;
 use std::sync::Mutex;
 
 use anyhow::Result;
-use keyward_core::{Error, SecretBytes};
+use keyward_core::{Error, Key, SecretBytes, SecretStore};
 use keyward_scan::baseline::Baseline;
 use keyward_scan::walk::{Skipped, WalkOptions};
 use keyward_scan::{Finding, KnownValues, RuleSet, ScanOptions, Scanner, Severity, git, report};
@@ -87,7 +87,7 @@ const HISTORY_FILES: &[&str] = &[
 
 pub fn run(ctx: &Context, args: Args) -> Result<ExitCode> {
     let rules = RuleSet::builtin()?;
-    let key = ctx.home.scan_key()?;
+    ctx.home.remove_legacy_scan_key()?;
     let baseline = args.baseline.as_deref().map(Baseline::load).transpose()?;
     let mut new_baseline = args
         .write_baseline
@@ -99,17 +99,21 @@ pub fn run(ctx: &Context, args: Args) -> Result<ExitCode> {
         .map(|b| b.salt)
         .or(new_baseline.as_ref().map(|b| b.salt));
 
-    let known = if args.no_vault {
+    let vault = if args.no_vault {
         None
     } else {
-        known_values(ctx, key)?
+        vault_matcher(ctx)?
+    };
+    let fingerprint_key = match &vault {
+        Some(vault) => finding_ids_key(&vault.key),
+        None => agent_finding_ids_key(ctx)?,
     };
     let scanner = Scanner {
         rules,
-        known: known.as_ref(),
+        known: vault.as_ref().and_then(|v| v.known.as_ref()),
         options: ScanOptions {
             identifiers: args.identifiers,
-            fingerprint_key: key,
+            fingerprint_key,
             baseline_salt: salt,
         },
     };
@@ -160,9 +164,16 @@ pub fn run(ctx: &Context, args: Args) -> Result<ExitCode> {
     })
 }
 
+/// What the vault gives the scan: the key of leak fingerprints and, when it holds any secret,
+/// the matcher of its values keyed by that key.
+struct VaultMatcher {
+    key: Key,
+    known: Option<KnownValues>,
+}
+
 /// The vault's values as a matcher, when the vault can be opened: through an unlocked agent,
 /// a password file or a prompt. With none of those the scan goes on with formats only.
-fn known_values(ctx: &Context, key: [u8; 32]) -> Result<Option<KnownValues>> {
+fn vault_matcher(ctx: &Context) -> Result<Option<VaultMatcher>> {
     let agent_unlocked = keyward_agent::AgentClient::connect_unlocked(&ctx.home).is_some();
     if !agent_unlocked && ctx.global.password_file.is_none() && !password::has_terminal() {
         output::warn(
@@ -175,9 +186,10 @@ fn known_values(ctx: &Context, key: [u8; 32]) -> Result<Option<KnownValues>> {
         return Ok(None);
     }
     let mut store = ctx.store()?;
+    let key = store.fingerprint_key()?;
     let names: Vec<String> = store.list()?.into_iter().map(|e| e.name).collect();
     if names.is_empty() {
-        return Ok(None);
+        return Ok(Some(VaultMatcher { key, known: None }));
     }
     let values: Vec<SecretBytes> = crate::context::fetch(store.as_mut(), &names, "scan")?;
     let pairs: Vec<(String, &[u8])> = names
@@ -185,7 +197,7 @@ fn known_values(ctx: &Context, key: [u8; 32]) -> Result<Option<KnownValues>> {
         .cloned()
         .zip(values.iter().map(SecretBytes::expose))
         .collect();
-    let (known, too_short) = KnownValues::build(key, &pairs);
+    let (known, too_short) = KnownValues::build(*key.expose(), &pairs);
     if !too_short.is_empty() {
         output::warn(&format!(
             "not looking for {} (shorter than {} bytes, too common to search for)",
@@ -193,7 +205,27 @@ fn known_values(ctx: &Context, key: [u8; 32]) -> Result<Option<KnownValues>> {
             keyward_scan::known::MIN_VALUE_LEN
         ));
     }
-    Ok(Some(known))
+    Ok(Some(VaultMatcher {
+        key,
+        known: Some(known),
+    }))
+}
+
+/// Finding ids are keyed by their own key derived from the vault's fingerprint key, so the
+/// same finding has the same id in every scan of this vault and means nothing elsewhere.
+fn finding_ids_key(fingerprints: &Key) -> [u8; 32] {
+    fingerprints.mac(b"keyward v1 finding ids")
+}
+
+/// Without the vault (`--no-vault`, or nothing to unlock it with) an unlocked agent still
+/// gives stable ids; failing that they are keyed for this run only.
+fn agent_finding_ids_key(ctx: &Context) -> Result<[u8; 32]> {
+    if let Some(mut agent) = keyward_agent::AgentClient::connect_unlocked(&ctx.home)
+        && let Ok(key) = agent.fingerprint_key()
+    {
+        return Ok(finding_ids_key(&key));
+    }
+    Ok(keyward_core::crypto::random_array()?)
 }
 
 fn scan_paths(scanner: &Scanner<'_>, args: &Args) -> Result<(Vec<Finding>, Vec<Skipped>, usize)> {
