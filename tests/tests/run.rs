@@ -333,3 +333,98 @@ fn direnv_loads_the_project_with_the_documented_envrc() {
     );
     assert_eq!(out.stdout, [STRIPE, b"|", PEM].concat());
 }
+
+/// A value whose every encoded form differs from the plain one.
+const AWKWARD: &[u8] = b"Sup3r\"S3cret'$pass/word+?\\end";
+
+/// Runs a Python child that prints `expr` (of the injected value `v`), and returns what
+/// keyward let through.
+fn child_prints(expr: &str) -> String {
+    if !have_tool("python3") {
+        return String::new();
+    }
+    let home = TestHome::with_vault();
+    home.add("awkward", AWKWARD);
+    let env = home.file("a.env", b"V=kw://awkward\n");
+    let program = format!(
+        "import os, sys, re, json, base64, urllib.parse\nv = os.environ['V']\nb = v.encode()\nsys.stdout.write('[' + ({expr}) + ']')\n"
+    );
+    let out = run(
+        &home,
+        &[
+            "run",
+            "--env-file",
+            env.to_str().unwrap(),
+            "--",
+            "python3",
+            "-c",
+            &program,
+        ],
+    );
+    assert!(out.status.success(), "{}", messages(&out.stderr));
+    String::from_utf8(out.stdout).unwrap()
+}
+
+#[test]
+fn run_masks_hex() {
+    for expr in ["b.hex()", "b.hex().upper()"] {
+        let shown = child_prints(expr);
+        assert!(
+            shown.is_empty() || shown == format!("[{MASK}]"),
+            "{expr}: {shown}"
+        );
+    }
+}
+
+#[test]
+fn run_masks_json_escaping() {
+    let shown = child_prints("json.dumps(v)");
+    assert!(
+        shown.is_empty() || shown == format!("[\"{MASK}\"]"),
+        "{shown}"
+    );
+}
+
+#[test]
+fn run_masks_shell_quoting() {
+    let single = child_prints("\"'\" + v.replace(\"'\", \"'\\\\''\") + \"'\"");
+    assert!(
+        single.is_empty() || single == format!("['{MASK}']"),
+        "{single}"
+    );
+    let double = child_prints("'\"' + re.sub(r'([$`\"\\\\])', r'\\\\\\1', v) + '\"'");
+    assert!(
+        double.is_empty() || double == format!("[\"{MASK}\"]"),
+        "{double}"
+    );
+}
+
+#[test]
+fn run_masks_url_encoding() {
+    let shown = child_prints("urllib.parse.quote(v, safe='')");
+    assert!(shown.is_empty() || shown == format!("[{MASK}]"), "{shown}");
+}
+
+#[test]
+fn run_masks_base64_and_base64url_alone_and_inside_a_larger_blob() {
+    for expr in [
+        "base64.b64encode(b).decode()",
+        "base64.urlsafe_b64encode(b).decode()",
+        "base64.b64encode(b'user:' + b + b'@host').decode()",
+        "base64.b64encode(b'ab' + b + b'...tail').decode()",
+        "base64.urlsafe_b64encode(b'a' + b).decode()",
+    ] {
+        let shown = child_prints(expr);
+        if shown.is_empty() {
+            continue;
+        }
+        assert!(shown.contains(MASK), "{expr}: {shown}");
+        // Around the mask are at most two base64 groups on each side: the neighbours' bytes
+        // and the one or two bytes of the value that share a group with them.
+        let left = shown.replace(MASK, "");
+        assert!(
+            left.len() <= "[]".len() + 4 * 4 + "==".len(),
+            "{expr}: {shown}"
+        );
+    }
+}

@@ -1,5 +1,8 @@
 //! The forms a secret takes when it leaks: as is, base64 (inside a larger blob too, so at each of
 //! the three byte alignments), base64url, URL-encoded, hex, JSON-escaped and shell-quoted.
+//!
+//! This is the one list: the scanner looks for [`forms`], and `keyward run` masks
+//! [`masked_forms`] in a child's output, so every form `scan` would report is also concealed.
 
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
@@ -54,6 +57,21 @@ pub struct Form {
     pub text: Zeroizing<Vec<u8>>,
     /// Set for base64 cores, which need the decoded value checked around them.
     pub base64: Option<Base64Core>,
+}
+
+/// What to conceal when `value` may be printed: every form the scanner detects, plus the whole
+/// base64 and base64url encodings of the value alone (with and without padding), so a value
+/// encoded on its own is masked to its last character rather than to its core.
+pub fn masked_forms(value: &[u8]) -> Vec<Zeroizing<Vec<u8>>> {
+    use base64::engine::general_purpose::{STANDARD_NO_PAD, URL_SAFE, URL_SAFE_NO_PAD};
+    let mut out: Vec<Zeroizing<Vec<u8>>> = forms(value).into_iter().map(|f| f.text).collect();
+    for engine in [&STANDARD, &STANDARD_NO_PAD, &URL_SAFE, &URL_SAFE_NO_PAD] {
+        let whole = Zeroizing::new(engine.encode(value).into_bytes());
+        if !out.contains(&whole) {
+            out.push(whole);
+        }
+    }
+    out
 }
 
 /// Every form of `value`, the plain one first, without duplicates.

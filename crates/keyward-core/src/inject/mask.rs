@@ -1,4 +1,6 @@
-//! Masking: every injected value, and its base64, base64url and URL-encoded forms, replaced by
+//! Masking: every injected value, in every form the scanner detects (`keyward_scan::encodings`,
+//! the one list: base64 at each alignment, base64url, URL-encoded, hex, JSON-escaped,
+//! shell-quoted, CRLF lines) and its whole base64 encodings, replaced by
 //! `<concealed by keyward>` in a stream of output, also when a value arrives split across reads.
 //!
 //! The stream holds back only the shortest tail that could still become a match (a suffix that
@@ -6,8 +8,8 @@
 //! prompts without a newline still show.
 
 use aho_corasick::{AhoCorasick, MatchKind};
-use base64::Engine as _;
-use base64::engine::general_purpose::{STANDARD, STANDARD_NO_PAD, URL_SAFE_NO_PAD};
+use keyward_scan::encodings::masked_forms;
+use zeroize::Zeroizing;
 
 use crate::error::{Error, Result};
 
@@ -16,48 +18,56 @@ pub const MASK: &[u8] = b"<concealed by keyward>";
 /// Values shorter than this are not masked: masking `on` or `1` would garble all output.
 pub const MIN_MASKED_LEN: usize = 4;
 
+/// Encoded forms shorter than this are not masked: a 4-character base64 group of a short value
+/// turns up in ordinary output by chance.
+const MIN_FORM_LEN: usize = 8;
+
 /// The compiled set of forms to conceal. Share one between the stdout and stderr streams.
-#[derive(Debug)]
+/// The forms are wiped when it is dropped; `Debug` shows only how many there are.
 pub struct Masker {
     matcher: Option<AhoCorasick>,
-    forms: Vec<Vec<u8>>,
+    forms: Vec<Zeroizing<Vec<u8>>>,
     starts: [bool; 256],
     longest: usize,
 }
 
+impl std::fmt::Debug for Masker {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Masker")
+            .field("forms", &self.forms.len())
+            .finish_non_exhaustive()
+    }
+}
+
 impl Masker {
     pub fn new<'a>(values: impl IntoIterator<Item = &'a [u8]>) -> Result<Masker> {
-        let mut forms: Vec<Vec<u8>> = Vec::new();
+        let mut forms: Vec<Zeroizing<Vec<u8>>> = Vec::new();
         for value in values {
             if value.len() < MIN_MASKED_LEN {
                 continue;
             }
-            forms.push(value.to_vec());
-            forms.push(STANDARD.encode(value).into_bytes());
-            forms.push(STANDARD_NO_PAD.encode(value).into_bytes());
-            forms.push(URL_SAFE_NO_PAD.encode(value).into_bytes());
-            forms.push(url_encode(value));
-            if value.contains(&b'\n') {
-                // A terminal or a Windows tool may print the lines with CRLF.
-                forms.push(crlf(value));
-            }
+            forms.extend(
+                masked_forms(value)
+                    .into_iter()
+                    .filter(|form| **form == *value || form.len() >= MIN_FORM_LEN),
+            );
         }
-        forms.sort();
-        forms.dedup();
+        forms.sort_unstable_by(|a, b| a.as_slice().cmp(b.as_slice()));
+        forms.dedup_by(|a, b| a.as_slice() == b.as_slice());
         let mut starts = [false; 256];
         for form in &forms {
             if let Some(slot) = form.first().and_then(|&b| starts.get_mut(usize::from(b))) {
                 *slot = true;
             }
         }
-        let longest = forms.iter().map(Vec::len).max().unwrap_or(0);
+        let longest = forms.iter().map(|f| f.len()).max().unwrap_or(0);
         let matcher = if forms.is_empty() {
             None
         } else {
             Some(
                 AhoCorasick::builder()
                     .match_kind(MatchKind::LeftmostLongest)
-                    .build(&forms)
+                    .build(forms.iter().map(|f| f.as_slice()))
                     .map_err(|e| Error::Invalid(format!("could not build the output mask: {e}")))?,
             )
         };
@@ -159,30 +169,6 @@ impl MaskStream<'_> {
     }
 }
 
-/// Percent-encoding of everything but RFC 3986's unreserved characters.
-pub fn url_encode(value: &[u8]) -> Vec<u8> {
-    let mut out = Vec::with_capacity(value.len() * 3);
-    for &b in value {
-        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~') {
-            out.push(b);
-        } else {
-            out.extend_from_slice(format!("%{b:02X}").as_bytes());
-        }
-    }
-    out
-}
-
-fn crlf(value: &[u8]) -> Vec<u8> {
-    let mut out = Vec::with_capacity(value.len() + 8);
-    for &b in value {
-        if b == b'\n' {
-            out.push(b'\r');
-        }
-        out.push(b);
-    }
-    out
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -200,33 +186,73 @@ mod tests {
         out
     }
 
+    /// Quotes, a dollar, a backslash, a slash and a plus make every form differ from the plain
+    /// one: JSON-escaped, both shell quotings, base64 and base64url.
+    const SECRET: &[u8] = b"sk_live_51Hx/y+z=Q\"it's $HOME\\???";
+
+    fn assert_concealed_at_every_split(masker: &Masker, form: &[u8], what: &str) {
+        let mut input = b"before ".to_vec();
+        input.extend_from_slice(form);
+        input.extend_from_slice(b" after\n");
+        let expected = [b"before ".as_slice(), MASK, b" after\n"].concat();
+        for cut in 0..=input.len() {
+            assert_eq!(
+                mask_in_pieces(masker, &input, &[cut]),
+                expected,
+                "{what}, cut at {cut}"
+            );
+        }
+        for a in 0..input.len() {
+            let b = (a + 3).min(input.len());
+            assert_eq!(
+                mask_in_pieces(masker, &input, &[a, b]),
+                expected,
+                "{what}, cuts at {a} and {b}"
+            );
+        }
+    }
+
     #[test]
-    fn every_form_is_concealed_wherever_the_reads_split() {
-        let secret = b"sk_live_51Hx/y+z=Q";
-        let masker = Masker::new([secret.as_slice()]).unwrap();
-        let forms = [
-            secret.to_vec(),
-            STANDARD.encode(secret).into_bytes(),
-            URL_SAFE_NO_PAD.encode(secret).into_bytes(),
-            url_encode(secret),
-        ];
-        for form in forms {
-            let mut input = b"before ".to_vec();
-            input.extend_from_slice(&form);
-            input.extend_from_slice(b" after\n");
-            let expected = [b"before ".as_slice(), MASK, b" after\n"].concat();
-            for cut in 0..=input.len() {
-                assert_eq!(
-                    mask_in_pieces(&masker, &input, &[cut]),
-                    expected,
-                    "cut at {cut}"
-                );
-            }
-            for a in 0..input.len() {
-                let b = (a + 3).min(input.len());
-                assert_eq!(mask_in_pieces(&masker, &input, &[a, b]), expected);
+    fn every_form_the_scanner_detects_is_concealed_wherever_the_reads_split() {
+        use keyward_scan::encodings::{Encoding, forms};
+        let masker = Masker::new([SECRET]).unwrap();
+        let all = forms(SECRET);
+        for encoding in [
+            Encoding::Plain,
+            Encoding::Base64,
+            Encoding::Base64url,
+            Encoding::Url,
+            Encoding::Hex,
+            Encoding::Json,
+            Encoding::Shell,
+        ] {
+            let of_kind: Vec<_> = all.iter().filter(|f| f.encoding == encoding).collect();
+            assert!(!of_kind.is_empty(), "the secret has a {encoding:?} form");
+            for form in of_kind {
+                assert_concealed_at_every_split(&masker, &form.text, encoding.name());
             }
         }
+    }
+
+    #[test]
+    fn whole_base64_encodings_are_concealed_to_the_last_character() {
+        use base64::Engine as _;
+        use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
+        let masker = Masker::new([SECRET]).unwrap();
+        assert_concealed_at_every_split(&masker, STANDARD.encode(SECRET).as_bytes(), "base64");
+        assert_concealed_at_every_split(
+            &masker,
+            URL_SAFE_NO_PAD.encode(SECRET).as_bytes(),
+            "base64url",
+        );
+    }
+
+    #[test]
+    fn debug_shows_no_form() {
+        let masker = Masker::new([SECRET]).unwrap();
+        let shown = format!("{masker:?}");
+        assert!(!shown.contains("sk_live"), "{shown}");
+        assert!(shown.starts_with("Masker { forms: "), "{shown}");
     }
 
     #[test]
@@ -247,7 +273,8 @@ mod tests {
     fn multi_line_values_and_colours() {
         let pem = b"-----BEGIN KEY-----\nAAAA\n-----END KEY-----";
         let masker = Masker::new([pem.as_slice()]).unwrap();
-        let input = [b"\x1b[31m".as_slice(), pem, b"\x1b[0m\r\n", &crlf(pem)].concat();
+        let crlf = b"-----BEGIN KEY-----\r\nAAAA\r\n-----END KEY-----";
+        let input = [b"\x1b[31m".as_slice(), pem, b"\x1b[0m\r\n", crlf].concat();
         let out = mask_in_pieces(&masker, &input, &[25]);
         assert_eq!(
             out,
