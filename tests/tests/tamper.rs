@@ -295,6 +295,18 @@ fn deleted_rows_are_detected() {
 }
 
 #[test]
+fn a_deleted_access_log_row_is_detected() {
+    let home = small_vault();
+    for name in NAMES {
+        home.get(name);
+    }
+    assert!(home.run(&["audit"], b"").status.success());
+    tamper(&home, "DELETE FROM audit WHERE id = 2;");
+    assert_corrupt(&home, &["audit"]);
+    assert_corrupt(&home, &["audit", "--json"]);
+}
+
+#[test]
 fn a_header_from_another_vault_with_the_same_password_is_detected() {
     let home = small_vault();
     let other = TestHome::with_vault();

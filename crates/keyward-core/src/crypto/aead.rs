@@ -18,6 +18,9 @@ pub const OVERHEAD: usize = NONCE_LEN + TAG_LEN;
 /// The table a sealed field lives in; its number is part of the associated data.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Table {
+    /// Reserved: the header's wrapped key has associated data of its own. The numbers are part
+    /// of the file format, so none is ever reused.
+    #[allow(dead_code)]
     Header = 1,
     State = 2,
     Secrets = 3,
@@ -28,6 +31,8 @@ pub enum Table {
 /// The column a sealed field lives in; its number is part of the associated data.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Column {
+    /// Reserved, like `Table::Header`.
+    #[allow(dead_code)]
     WrappedKey = 1,
     Record = 2,
     Value = 3,

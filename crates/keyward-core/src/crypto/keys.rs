@@ -8,6 +8,7 @@ use sha2::Sha256;
 use zeroize::{Zeroize, ZeroizeOnDrop};
 
 use crate::error::{Error, Result};
+use crate::hardening::Locked;
 
 pub const KEY_LEN: usize = 32;
 
@@ -82,9 +83,9 @@ impl Purpose {
     }
 }
 
-/// The keys of an unlocked vault, held in one heap block that is locked in RAM (never swapped,
-/// best effort) and zeroed on drop.
-pub struct VaultKeys(Box<KeySet>);
+/// The keys of an unlocked vault, held on one page that is locked in RAM (never swapped, best
+/// effort), zeroed and unlocked on drop.
+pub struct VaultKeys(Locked<KeySet>);
 
 #[derive(Zeroize, ZeroizeOnDrop)]
 struct KeySet {
@@ -98,16 +99,14 @@ struct KeySet {
 
 impl VaultKeys {
     pub fn new(vault_key: Key, vault_id: &[u8]) -> Self {
-        let set = Box::new(KeySet {
+        VaultKeys(Locked::new(KeySet {
             values: vault_key.derive(vault_id, Purpose::Values.label()),
             metadata: vault_key.derive(vault_id, Purpose::Metadata.label()),
             name_index: vault_key.derive(vault_id, Purpose::NameIndex.label()),
             audit: vault_key.derive(vault_id, Purpose::Audit.label()),
             fingerprints: vault_key.derive(vault_id, Purpose::Fingerprints.label()),
             vault: vault_key,
-        });
-        crate::hardening::lock_in_memory(&*set);
-        VaultKeys(set)
+        }))
     }
 
     pub fn vault_key(&self) -> &Key {

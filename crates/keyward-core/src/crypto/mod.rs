@@ -2,7 +2,7 @@
 //! which wraps one random vault key; HKDF derives a separate subkey per purpose from the vault
 //! key; XChaCha20-Poly1305 seals every stored field with associated data that pins it to its place.
 
-pub mod aead;
+pub(crate) mod aead;
 pub mod kdf;
 pub mod keys;
 

@@ -258,21 +258,19 @@ impl<'a> Parser<'a> {
     }
 }
 
-/// Formats a value for a double-quoted dotenv value, the inverse of the parser above.
-pub fn escape_double_quoted(value: &str) -> String {
-    let mut out = String::with_capacity(value.len() + 2);
-    for c in value.chars() {
-        match c {
-            '\\' => out.push_str("\\\\"),
-            '"' => out.push_str("\\\""),
-            '$' => out.push_str("\\$"),
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            '\t' => out.push_str("\\t"),
-            c => out.push(c),
+/// Appends `value` escaped for a double-quoted dotenv value, the inverse of the parser above.
+pub fn push_double_quoted_escaped(out: &mut Vec<u8>, value: &str) {
+    for &b in value.as_bytes() {
+        match b {
+            b'\\' => out.extend_from_slice(b"\\\\"),
+            b'"' => out.extend_from_slice(b"\\\""),
+            b'$' => out.extend_from_slice(b"\\$"),
+            b'\n' => out.extend_from_slice(b"\\n"),
+            b'\r' => out.extend_from_slice(b"\\r"),
+            b'\t' => out.extend_from_slice(b"\\t"),
+            b => out.push(b),
         }
     }
-    out
 }
 
 #[cfg(test)]
@@ -369,7 +367,9 @@ mod tests {
     #[test]
     fn escaping_round_trips() {
         let value = "a\"b\\c$d\ne\tf\rg";
-        let text = format!("X=\"{}\"\n", escape_double_quoted(value));
+        let mut escaped = Vec::new();
+        push_double_quoted_escaped(&mut escaped, value);
+        let text = format!("X=\"{}\"\n", String::from_utf8(escaped).unwrap());
         let env = parse(&text).unwrap();
         assert_eq!(env.assignments[0].value.expose(), value.as_bytes());
     }

@@ -6,7 +6,7 @@ use zeroize::Zeroizing;
 use crate::error::{Error, Result};
 use crate::secret::SecretBytes;
 
-use super::dotenv::escape_double_quoted;
+use super::dotenv::push_double_quoted_escaped;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum EnvFormat {
@@ -17,50 +17,87 @@ pub enum EnvFormat {
 }
 
 /// Formats `vars` (sorted by the caller). The output holds the values: it is meant for a pipe
-/// into `eval` or a file the user asked for, and is wiped when dropped.
+/// into `eval` or a file the user asked for, and is wiped when dropped. It is written into one
+/// buffer sized for the worst case up front, with no intermediate string: a buffer that grew
+/// would leave copies of the values behind in freed memory.
 pub fn format_env(vars: &[(String, SecretBytes)], format: EnvFormat) -> Result<Zeroizing<String>> {
-    let mut out = Zeroizing::new(String::new());
+    let capacity = worst_case_len(vars);
+    let mut out = Zeroizing::new(Vec::with_capacity(capacity));
     if format == EnvFormat::Json {
-        let mut map = serde_json::Map::new();
-        for (name, value) in vars {
-            map.insert(
-                name.clone(),
-                serde_json::Value::String(text(name, value)?.to_owned()),
-            );
-        }
-        let json = Zeroizing::new(serde_json::Value::Object(map).to_string());
-        out.push_str(&json);
-        out.push('\n');
-        // serde_json's own buffers for the map are dropped here; the strings were copies.
-        return Ok(out);
+        out.push(b'{');
     }
-    for (name, value) in vars {
+    for (i, (name, value)) in vars.iter().enumerate() {
         let value = text(name, value)?;
         match format {
             EnvFormat::Sh => {
-                out.push_str("export ");
-                out.push_str(name);
-                out.push('=');
-                out.push_str(&sh_quote(value));
-                out.push('\n');
+                push_all(&mut out, &[b"export ", name.as_bytes(), b"="]);
+                push_sh_quoted(&mut out, value);
+                out.push(b'\n');
             }
             EnvFormat::Fish => {
-                out.push_str("set -gx ");
-                out.push_str(name);
-                out.push(' ');
-                out.push_str(&fish_quote(value));
-                out.push_str(";\n");
+                push_all(&mut out, &[b"set -gx ", name.as_bytes(), b" "]);
+                push_fish_quoted(&mut out, value);
+                out.extend_from_slice(b";\n");
             }
             EnvFormat::Dotenv => {
-                out.push_str(name);
-                out.push_str("=\"");
-                out.push_str(&escape_double_quoted(value));
-                out.push_str("\"\n");
+                push_all(&mut out, &[name.as_bytes(), b"=\""]);
+                push_double_quoted_escaped(&mut out, value);
+                out.extend_from_slice(b"\"\n");
             }
-            EnvFormat::Json => {}
+            EnvFormat::Json => {
+                if i > 0 {
+                    out.push(b',');
+                }
+                push_json_string(&mut out, name)?;
+                out.push(b':');
+                push_json_string(&mut out, value)?;
+            }
         }
     }
-    Ok(out)
+    if format == EnvFormat::Json {
+        out.extend_from_slice(b"}\n");
+    }
+    String::from_utf8(std::mem::take(&mut *out))
+        .map(Zeroizing::new)
+        .map_err(|e| {
+            drop(Zeroizing::new(e.into_bytes()));
+            Error::Invalid("the formatted variables are not UTF-8".into())
+        })
+}
+
+/// The longest any format can make `vars`: JSON escapes a control character in 6 bytes, the
+/// most any format spends on one byte; the rest is names and punctuation.
+fn worst_case_len(vars: &[(String, SecretBytes)]) -> usize {
+    vars.iter()
+        .map(|(name, value)| 6 * (name.len() + value.len()) + 16)
+        .sum::<usize>()
+        + 4
+}
+
+fn push_all(out: &mut Vec<u8>, parts: &[&[u8]]) {
+    for part in parts {
+        out.extend_from_slice(part);
+    }
+}
+
+/// A JSON string, quoted and escaped by serde_json straight into `out`.
+fn push_json_string(out: &mut Vec<u8>, text: &str) -> Result<()> {
+    serde_json::to_writer(&mut *out, text)
+        .map_err(|e| Error::Invalid(format!("could not encode JSON: {}", e.classify_name())))
+}
+
+trait ClassifyName {
+    fn classify_name(&self) -> &'static str;
+}
+
+impl ClassifyName for serde_json::Error {
+    /// Only the category: the message could quote the value.
+    fn classify_name(&self) -> &'static str {
+        match self.classify() {
+            serde_json::error::Category::Io => "I/O",
+            _ => "bad data",
+        }
+    }
 }
 
 /// Environment values are C strings: no NUL; and every format here is text.
@@ -78,13 +115,28 @@ fn text<'a>(name: &str, value: &'a SecretBytes) -> Result<&'a str> {
 }
 
 /// POSIX single quotes: everything literal; a `'` is closed, escaped and reopened.
-pub fn sh_quote(value: &str) -> String {
-    format!("'{}'", value.replace('\'', "'\\''"))
+fn push_sh_quoted(out: &mut Vec<u8>, value: &str) {
+    out.push(b'\'');
+    for &b in value.as_bytes() {
+        if b == b'\'' {
+            out.extend_from_slice(b"'\\''");
+        } else {
+            out.push(b);
+        }
+    }
+    out.push(b'\'');
 }
 
 /// fish single quotes: only `\` and `'` are special.
-pub fn fish_quote(value: &str) -> String {
-    format!("'{}'", value.replace('\\', "\\\\").replace('\'', "\\'"))
+fn push_fish_quoted(out: &mut Vec<u8>, value: &str) {
+    out.push(b'\'');
+    for &b in value.as_bytes() {
+        if matches!(b, b'\\' | b'\'') {
+            out.push(b'\\');
+        }
+        out.push(b);
+    }
+    out.push(b'\'');
 }
 
 #[cfg(test)]
@@ -122,7 +174,33 @@ mod tests {
 
     #[test]
     fn fish_quoting() {
-        assert_eq!(fish_quote("a'b\\c"), "'a\\'b\\\\c'");
+        let mut out = Vec::new();
+        push_fish_quoted(&mut out, "a'b\\c");
+        assert_eq!(out, b"'a\\'b\\\\c'");
+    }
+
+    #[test]
+    fn no_format_outgrows_its_buffer() {
+        let nasty = "\u{1}\u{2}'\"\\$`\n\t\u{7f}";
+        let vars = vec![
+            (
+                "A".to_owned(),
+                SecretBytes::copy_from(nasty.repeat(50).as_bytes()),
+            ),
+            ("B".to_owned(), SecretBytes::copy_from(b"plain")),
+        ];
+        for format in [
+            EnvFormat::Sh,
+            EnvFormat::Fish,
+            EnvFormat::Dotenv,
+            EnvFormat::Json,
+        ] {
+            let out = format_env(&vars, format).unwrap();
+            assert_eq!(out.capacity(), worst_case_len(&vars), "{format:?}");
+        }
+        let json = format_env(&vars, EnvFormat::Json).unwrap();
+        let parsed: serde_json::Value = serde_json::from_str(&json).unwrap();
+        assert_eq!(parsed["A"], nasty.repeat(50));
     }
 
     #[test]

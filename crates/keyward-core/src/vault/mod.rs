@@ -25,8 +25,11 @@ use crate::secret::{SecretBytes, ct_eq};
 
 pub use audit::AuditEvent;
 pub use entry::{Entry, EntryChanges, NewEntry, VersionInfo};
-pub use header::{HEADER_LEN, Header};
-pub use schema::APPLICATION_ID;
+// The header parser is public only to the fuzz targets (cargo-fuzz builds with `--cfg fuzzing`).
+#[cfg(fuzzing)]
+pub use header::Header;
+#[cfg(not(fuzzing))]
+pub(crate) use header::Header;
 
 use records::{Codec, StateRecord};
 
@@ -210,6 +213,7 @@ impl Vault {
                 StateRecord {
                     secrets: 0,
                     versions: 0,
+                    audit: Some(0),
                 },
             )?;
             tx.commit().map_err(write_error)?;

@@ -39,6 +39,10 @@ pub(crate) struct VersionRecord {
 pub(crate) struct StateRecord {
     pub secrets: u64,
     pub versions: u64,
+    /// Rows of the access log. Absent in vaults written before it was counted: the count
+    /// starts with the next record.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub audit: Option<u64>,
 }
 
 pub(crate) struct Codec<'a> {
