@@ -5,6 +5,7 @@
 
 pub mod crypto;
 pub mod error;
+pub mod findings;
 pub mod fsutil;
 pub mod hardening;
 pub mod home;

@@ -1,9 +1,9 @@
 //! What a scan reports. A finding never holds a whole secret: only a redacted preview and a
 //! keyed fingerprint.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Kind {
     /// A value stored in the vault.
@@ -14,7 +14,7 @@ pub enum Kind {
 
 /// How exposed the file is (contract): tracked or staged `critical`; untracked in a repo
 /// `high`; ignored or outside any repo `medium`; `low` for identifiers.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Severity {
     Low,

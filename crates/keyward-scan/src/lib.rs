@@ -20,6 +20,7 @@ pub mod known;
 pub mod report;
 pub mod rules;
 pub mod scanner;
+pub mod sources;
 pub mod walk;
 
 pub use finding::{Finding, Kind, Severity};

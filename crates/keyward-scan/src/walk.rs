@@ -45,7 +45,9 @@ impl Default for WalkOptions {
     }
 }
 
-fn is_skipped_dir(path: &Path) -> bool {
+/// Whether a walk (or a watch) leaves this folder out: `.git`, `node_modules`, `target`,
+/// virtualenvs and the like.
+pub fn is_skipped_dir(path: &Path) -> bool {
     let name = path
         .file_name()
         .and_then(|n| n.to_str())
@@ -128,18 +130,10 @@ pub fn walk(
                 skip(path, "its name is not UTF-8".into());
                 return WalkState::Continue;
             };
-            match read_file(path, options.max_file_size) {
+            match load(path, options) {
                 Ok(data) => {
-                    let file_name = path
-                        .file_name()
-                        .and_then(|n| n.to_str())
-                        .unwrap_or_default();
-                    if is_binary(&data) && !is_swap_file(file_name) {
-                        skip(path, "binary".into());
-                    } else {
-                        read.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-                        visit(name, &data);
-                    }
+                    read.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                    visit(name, &data);
                 }
                 Err(reason) => skip(path, reason),
             }
@@ -151,12 +145,41 @@ pub fn walk(
     (list, read.into_inner())
 }
 
-fn read_file(path: &Path, max: u64) -> Result<Vec<u8>, String> {
-    let meta = std::fs::metadata(path).map_err(|e| format!("unreadable: {e}"))?;
+/// The contents of one file to scan, or why it is skipped: larger than the cap, binary (editor
+/// swap files excepted), or unreadable. Reads at most the cap plus one byte, so a file that
+/// grows (or claims a sparse size) while being read cannot make it read without bound.
+pub fn load(path: &Path, options: &WalkOptions) -> Result<Vec<u8>, String> {
+    use std::io::Read;
+    use std::os::unix::fs::OpenOptionsExt;
+    let max = options.max_file_size;
+    // Never follow a link, and never wait on a FIFO that replaced the file since it was listed.
+    let file = std::fs::OpenOptions::new()
+        .read(true)
+        .custom_flags(libc::O_NOFOLLOW | libc::O_NONBLOCK)
+        .open(path)
+        .map_err(|e| format!("unreadable: {e}"))?;
+    let meta = file.metadata().map_err(|e| format!("unreadable: {e}"))?;
+    if !meta.is_file() {
+        return Err("not a regular file".into());
+    }
     if meta.len() > max {
         return Err(format!("larger than {max} bytes ({} bytes)", meta.len()));
     }
-    std::fs::read(path).map_err(|e| format!("unreadable: {e}"))
+    let mut data = Vec::with_capacity(usize::try_from(meta.len()).unwrap_or(0));
+    file.take(max.saturating_add(1))
+        .read_to_end(&mut data)
+        .map_err(|e| format!("unreadable: {e}"))?;
+    if data.len() as u64 > max {
+        return Err(format!("larger than {max} bytes (it grew while read)"));
+    }
+    let file_name = path
+        .file_name()
+        .and_then(|n| n.to_str())
+        .unwrap_or_default();
+    if is_binary(&data) && !is_swap_file(file_name) {
+        return Err("binary".into());
+    }
+    Ok(data)
 }
 
 /// A NUL byte in the first 8 KiB: the same sniff git and ripgrep use.

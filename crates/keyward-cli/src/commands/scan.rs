@@ -70,21 +70,6 @@ fn parse_size(text: &str) -> Result<u64, String> {
     n.checked_mul(mult).ok_or_else(bad)
 }
 
-const HISTORY_FILES: &[&str] = &[
-    ".bash_history",
-    ".zsh_history",
-    ".histfile",
-    ".local/share/fish/fish_history",
-    ".python_history",
-    ".node_repl_history",
-    ".psql_history",
-    ".mysql_history",
-    ".sqlite_history",
-    ".irb_history",
-    ".rediscli_history",
-    ".viminfo",
-];
-
 pub fn run(ctx: &Context, args: Args) -> Result<ExitCode> {
     let rules = RuleSet::builtin()?;
     ctx.home.remove_legacy_scan_key()?;
@@ -243,7 +228,7 @@ fn scan_paths(scanner: &Scanner<'_>, args: &Args) -> Result<(Vec<Finding>, Vec<S
         && let Some(home) = std::env::var_os("HOME").map(PathBuf::from)
     {
         roots.extend(
-            HISTORY_FILES
+            keyward_scan::sources::HISTORY_FILES
                 .iter()
                 .map(|f| home.join(f))
                 .filter(|p| p.is_file()),

@@ -26,6 +26,8 @@ pub enum Table {
     Secrets = 3,
     Versions = 4,
     Audit = 5,
+    Settings = 6,
+    Findings = 7,
 }
 
 /// The column a sealed field lives in; its number is part of the associated data.

@@ -69,6 +69,7 @@ pub enum Purpose {
     NameIndex,
     Audit,
     Fingerprints,
+    Findings,
 }
 
 impl Purpose {
@@ -79,6 +80,7 @@ impl Purpose {
             Purpose::NameIndex => b"keyward v1 name index",
             Purpose::Audit => b"keyward v1 audit log",
             Purpose::Fingerprints => b"keyward v1 leak fingerprints",
+            Purpose::Findings => b"keyward v1 findings",
         }
     }
 }
@@ -95,6 +97,7 @@ struct KeySet {
     name_index: Key,
     audit: Key,
     fingerprints: Key,
+    findings: Key,
 }
 
 impl VaultKeys {
@@ -105,6 +108,7 @@ impl VaultKeys {
             name_index: vault_key.derive(vault_id, Purpose::NameIndex.label()),
             audit: vault_key.derive(vault_id, Purpose::Audit.label()),
             fingerprints: vault_key.derive(vault_id, Purpose::Fingerprints.label()),
+            findings: vault_key.derive(vault_id, Purpose::Findings.label()),
             vault: vault_key,
         }))
     }
@@ -120,6 +124,7 @@ impl VaultKeys {
             Purpose::NameIndex => &self.0.name_index,
             Purpose::Audit => &self.0.audit,
             Purpose::Fingerprints => &self.0.fingerprints,
+            Purpose::Findings => &self.0.findings,
         }
     }
 
@@ -187,6 +192,7 @@ mod tests {
             keys.subkey(Purpose::NameIndex).expose(),
             keys.subkey(Purpose::Audit).expose(),
             keys.subkey(Purpose::Fingerprints).expose(),
+            keys.subkey(Purpose::Findings).expose(),
         ];
         for (i, a) in all.iter().enumerate() {
             for b in all.iter().skip(i + 1) {

@@ -7,10 +7,12 @@
 mod audit;
 mod entries;
 mod entry;
+mod findings;
 mod header;
 mod integrity;
 mod records;
 mod schema;
+mod settings;
 
 use std::path::{Path, PathBuf};
 
@@ -25,6 +27,8 @@ use crate::secret::{SecretBytes, ct_eq};
 
 pub use audit::AuditEvent;
 pub use entry::{Entry, EntryChanges, NewEntry, VersionInfo};
+pub use findings::FindingsStore;
+pub use settings::WatchConfig;
 // The header parser is public only to the fuzz targets (cargo-fuzz builds with `--cfg fuzzing`).
 #[cfg(fuzzing)]
 pub use header::Header;

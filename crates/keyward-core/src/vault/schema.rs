@@ -44,6 +44,18 @@ const MIGRATIONS: &[&str] = &[
         id INTEGER PRIMARY KEY,
         sealed BLOB NOT NULL
      ) STRICT;",
+    // 3: the watcher: its settings (one row, under the metadata subkey) and its findings (under
+    // the findings subkey, which the agent keeps after locking), each bound to its row.
+    "CREATE TABLE settings (
+        id INTEGER PRIMARY KEY CHECK (id = 1),
+        rev INTEGER NOT NULL,
+        sealed BLOB NOT NULL
+     ) STRICT;
+     CREATE TABLE findings (
+        id INTEGER PRIMARY KEY,
+        rev INTEGER NOT NULL,
+        sealed BLOB NOT NULL
+     ) STRICT;",
 ];
 
 pub const LATEST_VERSION: i64 = MIGRATIONS.len() as i64;
