@@ -3,10 +3,11 @@
 use std::os::unix::net::UnixStream;
 use std::time::Duration;
 
+use keyward_core::findings::{FindingState, StoredFinding};
 use keyward_core::home::Home;
 use keyward_core::{
     AuditEvent, Entry, EntryChanges, Error, Fetched, Key, NewEntry, Result, SecretBytes,
-    SecretStore, VersionInfo,
+    SecretStore, VersionInfo, WatchConfig,
 };
 
 use crate::events::AgentEvent;
@@ -222,6 +223,38 @@ impl SecretStore for AgentClient {
     fn audit_log(&mut self) -> Result<Vec<AuditEvent>> {
         match self.call(Request::AuditLog)? {
             Response::Events { events } => Ok(events),
+            _ => Err(unexpected()),
+        }
+    }
+
+    fn watch_config(&mut self) -> Result<WatchConfig> {
+        match self.call(Request::WatchConfig)? {
+            Response::WatchConfig { config } => Ok(config),
+            _ => Err(unexpected()),
+        }
+    }
+
+    fn set_watch_config(&mut self, config: &WatchConfig) -> Result<()> {
+        expect_ok(self.call(Request::SetWatchConfig {
+            config: config.clone(),
+        })?)
+    }
+
+    fn findings(&mut self, all: bool) -> Result<Vec<StoredFinding>> {
+        match self.call(Request::Findings { all })? {
+            Response::Findings { findings } => Ok(findings),
+            _ => Err(unexpected()),
+        }
+    }
+
+    fn set_finding_state(
+        &mut self,
+        id: i64,
+        state: FindingState,
+        reason: Option<String>,
+    ) -> Result<StoredFinding> {
+        match self.call(Request::SetFindingState { id, state, reason })? {
+            Response::Finding { finding } => Ok(finding),
             _ => Err(unexpected()),
         }
     }

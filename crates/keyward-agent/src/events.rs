@@ -7,6 +7,7 @@ use std::sync::{Mutex, MutexGuard};
 use std::time::Duration;
 
 use keyward_core::AuditEvent;
+use keyward_core::findings::{FindingChange, StoredFinding};
 use serde::{Deserialize, Serialize};
 
 /// How many events a subscriber may fall behind before it is dropped (its stream ends, and it
@@ -28,6 +29,15 @@ pub enum AgentEvent {
     /// Secrets were handed to a process; the same record as in the access log.
     AccessRecorded {
         access: AuditEvent,
+    },
+    /// The watcher found a leak, saw it change (more exposed), or saw it go.
+    Finding {
+        change: FindingChange,
+        finding: StoredFinding,
+    },
+    /// The watcher works less well than it should (the inotify limit); the message says why.
+    WatchDegraded {
+        message: String,
     },
 }
 

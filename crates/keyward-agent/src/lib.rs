@@ -19,15 +19,19 @@
 mod client;
 mod events;
 mod handle;
+mod notify;
 mod protocol;
 mod server;
 mod service;
 mod signals;
 mod socket;
+mod watch;
 
 pub use client::{AgentClient, EventStream};
 pub use events::{AgentEvent, EntryChange, LockReason, SUBSCRIBER_BACKLOG, Subscription};
 pub use handle::{Agent, AgentHandle};
+pub use keyward_watch::WatchOptions;
 pub use protocol::{AgentStatus, PROTOCOL_VERSION};
 pub use service::AgentOptions;
 pub use signals::run_until_signal;
+pub use watch::WatchStatus;

@@ -14,6 +14,9 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use zeroize::Zeroizing;
 
 use crate::events::AgentEvent;
+use crate::watch::WatchStatus;
+use keyward_core::WatchConfig;
+use keyward_core::findings::{FindingState, StoredFinding};
 
 /// 2: errors as `{code, message, details}`; the agent records accesses itself; subscriptions.
 pub const PROTOCOL_VERSION: u32 = 2;
@@ -74,6 +77,18 @@ pub enum Request {
     },
     AuditLog,
     FingerprintKey,
+    Findings {
+        all: bool,
+    },
+    SetFindingState {
+        id: i64,
+        state: FindingState,
+        reason: Option<String>,
+    },
+    WatchConfig,
+    SetWatchConfig {
+        config: WatchConfig,
+    },
     /// Turns the connection into a stream of `Response::Event` frames until either side closes.
     Subscribe,
 }
@@ -89,6 +104,9 @@ pub enum Response {
     History { versions: Vec<VersionInfo> },
     Events { events: Vec<AuditEvent> },
     Key { key: WireSecret },
+    Findings { findings: Vec<StoredFinding> },
+    Finding { finding: StoredFinding },
+    WatchConfig { config: WatchConfig },
     Subscribed,
     Event { event: AgentEvent },
     Error(ErrorPayload),
@@ -110,6 +128,9 @@ pub struct AgentStatus {
     /// Seconds until the agent locks itself, when unlocked.
     pub locks_in_secs: Option<u64>,
     pub insecure_kdf: bool,
+    /// The watcher, once the first unlock started it.
+    #[serde(default)]
+    pub watch: Option<WatchStatus>,
 }
 
 /// A secret on the wire: base64 in JSON, decoded straight into a zeroizing buffer.

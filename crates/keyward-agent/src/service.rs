@@ -6,22 +6,36 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
-use keyward_core::{AuditEvent, Error, Result, SecretBytes, SecretStore, Vault, VaultFile};
+use std::sync::Arc;
+
+use keyward_core::findings::{FindingState, Findings, StoredFinding};
+use keyward_core::{
+    AuditEvent, Error, Result, SecretBytes, SecretStore, Vault, VaultFile, WatchConfig,
+};
+use keyward_watch::WatchOptions;
 
 use crate::events::{AgentEvent, EntryChange, EventBus, LockReason, Subscription};
 use crate::protocol::{AgentStatus, Request, Response, WireSecret};
 use crate::socket::Peer;
+use crate::watch::{VaultView, WatchState};
 
 #[derive(Clone, Debug)]
 pub struct AgentOptions {
     /// Lock (wipe the keys) after this long without a request that uses the vault.
     pub lock_after: Duration,
+    /// Watch the projects for leaks from the first unlock on; `None` to not watch.
+    pub watch: Option<WatchOptions>,
+    /// Tell the desktop about new leaks (freedesktop notifications). The desktop app, which
+    /// shows its own, turns this off.
+    pub notifications: bool,
 }
 
 impl Default for AgentOptions {
     fn default() -> Self {
         AgentOptions {
             lock_after: Duration::from_secs(600),
+            watch: Some(WatchOptions::default()),
+            notifications: true,
         }
     }
 }
@@ -31,7 +45,9 @@ pub(crate) struct Service {
     vault_path: PathBuf,
     options: AgentOptions,
     state: Mutex<State>,
-    events: EventBus,
+    events: Arc<EventBus>,
+    /// The watcher, from the first unlock on; it outlives locking.
+    watch: Mutex<Option<WatchState>>,
     /// Set once the agent shuts down: an unlock that finishes after that keeps nothing.
     closed: AtomicBool,
 }
@@ -55,7 +71,8 @@ impl Service {
                 vault: None,
                 last_used: Instant::now(),
             }),
-            events: EventBus::default(),
+            events: Arc::new(EventBus::default()),
+            watch: Mutex::new(None),
             closed: AtomicBool::new(false),
         }
     }
@@ -80,6 +97,82 @@ impl Service {
         self.events.publish(&event);
     }
 
+    fn watch_state(&self) -> MutexGuard<'_, Option<WatchState>> {
+        self.watch
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// Starts the watcher, or gives it a fresh view of the vault (new secrets, new settings).
+    /// A failure leaves the agent serving; it is logged.
+    fn refresh_watch(&self) {
+        let Some(options) = &self.options.watch else {
+            return;
+        };
+        let started = self.with_vault(|vault| {
+            let view = VaultView::read(vault)?;
+            let mut watch = self.watch_state();
+            match &mut *watch {
+                Some(state) => state.refresh(view),
+                None => {
+                    let findings = Findings::open(vault.findings_store()?)?;
+                    *watch = Some(WatchState::start(
+                        view,
+                        findings,
+                        options,
+                        &self.events,
+                        self.options.notifications,
+                    )?);
+                }
+            }
+            Ok(())
+        });
+        if let Err(err) = started {
+            tracing::warn!("the watcher could not start or refresh: {err}");
+        }
+    }
+
+    /// Runs `f` on the findings: the watcher's while it runs (locked or not), else the
+    /// vault's.
+    fn with_findings<T>(&self, f: impl FnOnce(&mut Findings) -> Result<T>) -> Result<T> {
+        if let Some(state) = &*self.watch_state() {
+            return f(&mut state.findings());
+        }
+        self.with_vault(|v| f(&mut Findings::open(v.findings_store()?)?))
+    }
+
+    pub fn findings(&self, all: bool) -> Result<Vec<StoredFinding>> {
+        self.with_findings(|f| Ok(f.list(all)))
+    }
+
+    pub fn set_finding_state(
+        &self,
+        id: i64,
+        state: FindingState,
+        reason: Option<String>,
+    ) -> Result<StoredFinding> {
+        let event = self.with_findings(|f| f.set_state(id, state, reason))?;
+        self.publish(AgentEvent::Finding {
+            change: event.change,
+            finding: event.finding.clone(),
+        });
+        Ok(event.finding)
+    }
+
+    /// The watcher's settings: kept by the running watcher, so readable while locked.
+    pub fn watch_config(&self) -> Result<WatchConfig> {
+        if let Some(state) = &*self.watch_state() {
+            return Ok(state.config().clone());
+        }
+        self.with_vault(|v| v.watch_config())
+    }
+
+    pub fn set_watch_config(&self, config: &WatchConfig) -> Result<()> {
+        self.with_vault(|v| v.set_watch_config(config))?;
+        self.refresh_watch();
+        Ok(())
+    }
+
     /// Unlocks with `password`, keeping the vault for later requests.
     pub fn unlock(&self, password: &SecretBytes) -> Result<()> {
         let vault = VaultFile::open(&self.vault_path)?.unlock(password)?;
@@ -92,6 +185,7 @@ impl Service {
             state.last_used = Instant::now();
         }
         self.publish(AgentEvent::Unlocked);
+        self.refresh_watch();
         Ok(())
     }
 
@@ -111,6 +205,8 @@ impl Service {
             self.closed.store(true, Ordering::SeqCst);
         }
         self.lock(LockReason::Shutdown);
+        let watch = self.watch_state().take();
+        drop(watch);
         self.events.close();
     }
 
@@ -128,6 +224,7 @@ impl Service {
                     .as_secs()
             }),
             insecure_kdf: state.vault.as_ref().is_some_and(Vault::is_insecure_kdf),
+            watch: self.watch_state().as_ref().map(WatchState::status),
         }
     }
 
@@ -179,6 +276,10 @@ impl Service {
             name: name.to_owned(),
             change,
         });
+        if change != EntryChange::Updated {
+            // The values changed: the watcher's matcher must follow.
+            self.refresh_watch();
+        }
         Ok(out)
     }
 
@@ -255,6 +356,19 @@ impl Service {
             Request::AuditLog => Response::Events {
                 events: self.with_vault(|v| v.audit_log())?,
             },
+            Request::Findings { all } => Response::Findings {
+                findings: self.findings(all)?,
+            },
+            Request::SetFindingState { id, state, reason } => Response::Finding {
+                finding: self.set_finding_state(id, state, reason)?,
+            },
+            Request::WatchConfig => Response::WatchConfig {
+                config: self.watch_config()?,
+            },
+            Request::SetWatchConfig { config } => {
+                self.set_watch_config(&config)?;
+                Response::Ok
+            }
             Request::FingerprintKey => Response::Key {
                 key: WireSecret(SecretBytes::copy_from(
                     self.with_vault(|v| Ok(Vault::fingerprint_key(v)))?.expose(),
@@ -353,5 +467,26 @@ impl SecretStore for &Service {
 
     fn audit_log(&mut self) -> Result<Vec<AuditEvent>> {
         self.with_vault(|v| v.audit_log())
+    }
+
+    fn watch_config(&mut self) -> Result<WatchConfig> {
+        Service::watch_config(self)
+    }
+
+    fn set_watch_config(&mut self, config: &WatchConfig) -> Result<()> {
+        Service::set_watch_config(self, config)
+    }
+
+    fn findings(&mut self, all: bool) -> Result<Vec<StoredFinding>> {
+        Service::findings(self, all)
+    }
+
+    fn set_finding_state(
+        &mut self,
+        id: i64,
+        state: FindingState,
+        reason: Option<String>,
+    ) -> Result<StoredFinding> {
+        Service::set_finding_state(self, id, state, reason)
     }
 }

@@ -42,6 +42,8 @@ fn password() -> SecretBytes {
 fn options() -> AgentOptions {
     AgentOptions {
         lock_after: Duration::from_secs(600),
+        watch: None,
+        notifications: false,
     }
 }
 
@@ -147,6 +149,7 @@ fn the_idle_timer_locks_and_says_so() {
         &t.home,
         AgentOptions {
             lock_after: Duration::from_millis(200),
+            ..options()
         },
     )
     .unwrap();

@@ -75,6 +75,12 @@ pub enum Command {
     Audit(commands::audit::Args),
     /// Find leaked secrets: your vault's values in any common encoding, and known key formats
     Scan(commands::scan::Args),
+    /// Report leaks as files change: the agent's watcher, or PATHs watched here
+    Watch(commands::watch::Args),
+    /// The folders the agent watches for leaks
+    Project(commands::project::Args),
+    /// The watcher's findings; ignore or resolve one
+    Findings(commands::findings::Args),
     /// Install the git pre-commit hook that runs `keyward scan --staged`
     Hook(commands::hook::Args),
     /// Copy a value to the clipboard; it is cleared after 30 s if still there

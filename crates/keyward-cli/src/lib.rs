@@ -8,6 +8,7 @@ mod cli;
 mod commands;
 mod context;
 mod input;
+mod matcher;
 mod output;
 mod password;
 mod project_args;

@@ -9,9 +9,17 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 use keyward_scan::{Finding, Kind, Severity};
 use serde::{Deserialize, Serialize};
 
+use crate::crypto::keys::Key;
 use crate::error::{Error, Result};
 use crate::time::Stamp;
 use crate::vault::FindingsStore;
+
+/// The key of finding ids (their `fingerprint`), derived from the vault's fingerprint subkey:
+/// the same leak has the same id in every scan and watch of one vault, and the id means nothing
+/// without the vault.
+pub fn finding_ids_key(fingerprints: &Key) -> [u8; 32] {
+    fingerprints.mac(b"keyward v1 finding ids")
+}
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]

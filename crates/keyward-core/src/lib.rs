@@ -22,4 +22,6 @@ pub use crypto::keys::Key;
 pub use error::{Error, ErrorPayload, Result};
 pub use secret::SecretBytes;
 pub use store::{Fetched, SecretStore};
-pub use vault::{AuditEvent, Entry, EntryChanges, NewEntry, Vault, VaultFile, VersionInfo};
+pub use vault::{
+    AuditEvent, Entry, EntryChanges, NewEntry, Vault, VaultFile, VersionInfo, WatchConfig,
+};

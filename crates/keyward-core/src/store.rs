@@ -3,8 +3,9 @@
 
 use crate::crypto::keys::Key;
 use crate::error::{Error, Result};
+use crate::findings::{FindingState, Findings, StoredFinding};
 use crate::secret::SecretBytes;
-use crate::vault::{AuditEvent, Entry, EntryChanges, NewEntry, Vault, VersionInfo};
+use crate::vault::{AuditEvent, Entry, EntryChanges, NewEntry, Vault, VersionInfo, WatchConfig};
 
 /// Values read for a command, and the error that kept the access from the log, if any: a
 /// failure to record (a full disk) does not withhold the values, because losing access to your
@@ -33,6 +34,18 @@ pub trait SecretStore {
     fn update(&mut self, name: &str, changes: EntryChanges) -> Result<Entry>;
     fn remove(&mut self, name: &str) -> Result<()>;
     fn audit_log(&mut self) -> Result<Vec<AuditEvent>>;
+    /// What the watcher watches.
+    fn watch_config(&mut self) -> Result<WatchConfig>;
+    fn set_watch_config(&mut self, config: &WatchConfig) -> Result<()>;
+    /// The watcher's findings: open ones, or all with `all`.
+    fn findings(&mut self, all: bool) -> Result<Vec<StoredFinding>>;
+    /// The user's word on a finding: resolved, or ignored with a reason.
+    fn set_finding_state(
+        &mut self,
+        id: i64,
+        state: FindingState,
+        reason: Option<String>,
+    ) -> Result<StoredFinding>;
 }
 
 impl SecretStore for Vault {
@@ -82,5 +95,27 @@ impl SecretStore for Vault {
 
     fn audit_log(&mut self) -> Result<Vec<AuditEvent>> {
         Vault::audit_log(self)
+    }
+
+    fn watch_config(&mut self) -> Result<WatchConfig> {
+        Vault::watch_config(self)
+    }
+
+    fn set_watch_config(&mut self, config: &WatchConfig) -> Result<()> {
+        Vault::set_watch_config(self, config)
+    }
+
+    fn findings(&mut self, all: bool) -> Result<Vec<StoredFinding>> {
+        Ok(Findings::open(self.findings_store()?)?.list(all))
+    }
+
+    fn set_finding_state(
+        &mut self,
+        id: i64,
+        state: FindingState,
+        reason: Option<String>,
+    ) -> Result<StoredFinding> {
+        let mut findings = Findings::open(self.findings_store()?)?;
+        Ok(findings.set_state(id, state, reason)?.finding)
     }
 }

@@ -12,6 +12,7 @@ use std::collections::{BTreeSet, HashSet};
 use std::ffi::OsString;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::mpsc::{self, Receiver, Sender};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
@@ -113,7 +114,6 @@ enum Msg {
     Changes(DebounceEventResult),
     Rescan,
     SetRoots(Vec<Root>),
-    Counts(Sender<WatchCounts>),
     Stop,
 }
 
@@ -123,6 +123,14 @@ pub type Sink = Box<dyn FnMut(WatchEvent) + Send>;
 pub struct Watcher {
     tx: Sender<Msg>,
     thread: Option<JoinHandle<()>>,
+    counts: Arc<Counts>,
+}
+
+/// The watches held, kept current by the worker so reading them never waits for a scan.
+#[derive(Debug, Default)]
+struct Counts {
+    inotify: AtomicUsize,
+    polled: AtomicUsize,
 }
 
 impl std::fmt::Debug for Watcher {
@@ -146,7 +154,9 @@ impl Watcher {
             RecommendedCache::new(),
             notify::Config::default(),
         )?;
+        let counts = Arc::new(Counts::default());
         let mut worker = Worker {
+            counts: Arc::clone(&counts),
             engine,
             options,
             sink,
@@ -169,6 +179,7 @@ impl Watcher {
         Ok(Watcher {
             tx,
             thread: Some(thread),
+            counts,
         })
     }
 
@@ -182,11 +193,12 @@ impl Watcher {
         let _ = self.tx.send(Msg::SetRoots(roots));
     }
 
-    /// The watches held now (after everything sent before is done).
+    /// The watches held now.
     pub fn counts(&self) -> WatchCounts {
-        let (tx, rx) = mpsc::channel();
-        let _ = self.tx.send(Msg::Counts(tx));
-        rx.recv().unwrap_or_default()
+        WatchCounts {
+            inotify: self.counts.inotify.load(Ordering::Relaxed),
+            polled: self.counts.polled.load(Ordering::Relaxed),
+        }
     }
 
     pub fn stop(mut self) {
@@ -227,6 +239,7 @@ fn debouncer<W: notify::Watcher, C: notify_debouncer_full::FileIdCache + Send + 
 }
 
 struct Worker {
+    counts: Arc<Counts>,
     engine: Arc<Engine>,
     options: WatchOptions,
     sink: Sink,
@@ -242,6 +255,15 @@ struct Worker {
 }
 
 impl Worker {
+    fn publish_counts(&self) {
+        self.counts
+            .inotify
+            .store(self.watched.len(), Ordering::Relaxed);
+        self.counts
+            .polled
+            .store(self.polled.len(), Ordering::Relaxed);
+    }
+
     fn run(&mut self, rx: &Receiver<Msg>) {
         while let Ok(msg) = rx.recv() {
             match msg {
@@ -254,12 +276,6 @@ impl Worker {
                     self.scan_roots(&roots);
                 }
                 Msg::SetRoots(roots) => self.set_roots(roots),
-                Msg::Counts(reply) => {
-                    let _ = reply.send(WatchCounts {
-                        inotify: self.watched.len(),
-                        polled: self.polled.len(),
-                    });
-                }
                 Msg::Stop => return,
             }
         }
@@ -368,6 +384,7 @@ impl Worker {
         match result {
             Ok(()) => {
                 self.watched.insert(folder.to_path_buf());
+                self.publish_counts();
             }
             Err(e) if matches!(e.kind, notify::ErrorKind::MaxFilesWatch) => self.poll(folder),
             // Unreadable, or gone already: nothing to watch.
@@ -393,6 +410,7 @@ impl Worker {
             && poll.watch(folder, RecursiveMode::NonRecursive).is_ok()
         {
             self.polled.insert(folder.to_path_buf());
+            self.publish_counts();
         }
         if !self.told_degraded {
             self.told_degraded = true;
@@ -432,6 +450,7 @@ impl Worker {
             }
             self.polled.remove(&folder);
         }
+        self.publish_counts();
     }
 
     fn changes(&mut self, events: Vec<notify_debouncer_full::DebouncedEvent>) {

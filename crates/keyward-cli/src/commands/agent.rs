@@ -39,6 +39,8 @@ pub fn run(ctx: &Context, args: Args) -> Result<ExitCode> {
         &ctx.home,
         AgentOptions {
             lock_after: args.lock_after,
+            watch: Some(crate::commands::watch::watch_options()),
+            ..AgentOptions::default()
         },
     )?;
     if ctx.global.password_file.is_some() {

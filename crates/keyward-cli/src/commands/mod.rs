@@ -6,6 +6,7 @@ pub mod audit;
 pub mod completions;
 pub mod copy;
 pub mod env;
+pub mod findings;
 pub mod get;
 pub mod history;
 pub mod hook;
@@ -16,6 +17,7 @@ pub mod list;
 pub mod lock;
 pub mod man;
 pub mod passwd;
+pub mod project;
 pub mod rm;
 pub mod rotate;
 pub mod run;
@@ -23,6 +25,7 @@ pub mod scan;
 pub mod set;
 pub mod status;
 pub mod unlock;
+pub mod watch;
 
 use std::process::ExitCode;
 
@@ -55,6 +58,9 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         Command::Copy(args) => copy::run(&ctx, args),
         Command::ClipboardHold(args) => copy::hold(args),
         Command::Scan(args) => scan::run(&ctx, args),
+        Command::Watch(args) => watch::run(&ctx, args),
+        Command::Project(args) => project::run(&ctx, args),
+        Command::Findings(args) => findings::run(&ctx, args),
         Command::Hook(args) => hook::run(args),
         Command::Completions(args) => completions::run(args),
         Command::Man(args) => man::run(args),

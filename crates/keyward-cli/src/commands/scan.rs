@@ -8,13 +8,13 @@ use std::process::ExitCode;
 use std::sync::Mutex;
 
 use anyhow::Result;
-use keyward_core::{Error, Key, SecretBytes, SecretStore};
+use keyward_core::Error;
 use keyward_scan::baseline::Baseline;
 use keyward_scan::walk::{Skipped, WalkOptions};
-use keyward_scan::{Finding, KnownValues, RuleSet, ScanOptions, Scanner, Severity, git, report};
+use keyward_scan::{Finding, RuleSet, ScanOptions, Scanner, Severity, git, report};
 
 use crate::context::Context;
-use crate::{output, password};
+use crate::output;
 
 #[derive(Debug, Clone, Copy, clap::ValueEnum)]
 enum Format {
@@ -87,11 +87,11 @@ pub fn run(ctx: &Context, args: Args) -> Result<ExitCode> {
     let vault = if args.no_vault {
         None
     } else {
-        vault_matcher(ctx)?
+        crate::matcher::vault_matcher(ctx, "scan")?
     };
     let fingerprint_key = match &vault {
-        Some(vault) => finding_ids_key(&vault.key),
-        None => agent_finding_ids_key(ctx)?,
+        Some(vault) => keyward_core::findings::finding_ids_key(&vault.key),
+        None => crate::matcher::agent_finding_ids_key(ctx)?,
     };
     let scanner = Scanner {
         rules,
@@ -147,70 +147,6 @@ pub fn run(ctx: &Context, args: Args) -> Result<ExitCode> {
     } else {
         ExitCode::from(1)
     })
-}
-
-/// What the vault gives the scan: the key of leak fingerprints and, when it holds any secret,
-/// the matcher of its values keyed by that key.
-struct VaultMatcher {
-    key: Key,
-    known: Option<KnownValues>,
-}
-
-/// The vault's values as a matcher, when the vault can be opened: through an unlocked agent,
-/// a password file or a prompt. With none of those the scan goes on with formats only.
-fn vault_matcher(ctx: &Context) -> Result<Option<VaultMatcher>> {
-    let agent_unlocked = keyward_agent::AgentClient::connect_unlocked(&ctx.home).is_some();
-    if !agent_unlocked && ctx.global.password_file.is_none() && !password::has_terminal() {
-        output::warn(
-            "the vault is not unlocked (no agent, password file or terminal): scanning for key formats only",
-        );
-        return Ok(None);
-    }
-    if !ctx.home.vault_path().exists() && !agent_unlocked {
-        output::warn("there is no vault yet: scanning for key formats only");
-        return Ok(None);
-    }
-    let mut store = ctx.store()?;
-    let key = store.fingerprint_key()?;
-    let names: Vec<String> = store.list()?.into_iter().map(|e| e.name).collect();
-    if names.is_empty() {
-        return Ok(Some(VaultMatcher { key, known: None }));
-    }
-    let values: Vec<SecretBytes> = crate::context::fetch(store.as_mut(), &names, "scan")?;
-    let pairs: Vec<(String, &[u8])> = names
-        .iter()
-        .cloned()
-        .zip(values.iter().map(SecretBytes::expose))
-        .collect();
-    let (known, too_short) = KnownValues::build(*key.expose(), &pairs);
-    if !too_short.is_empty() {
-        output::warn(&format!(
-            "not looking for {} (shorter than {} bytes, too common to search for)",
-            too_short.join(", "),
-            keyward_scan::known::MIN_VALUE_LEN
-        ));
-    }
-    Ok(Some(VaultMatcher {
-        key,
-        known: Some(known),
-    }))
-}
-
-/// Finding ids are keyed by their own key derived from the vault's fingerprint key, so the
-/// same finding has the same id in every scan of this vault and means nothing elsewhere.
-fn finding_ids_key(fingerprints: &Key) -> [u8; 32] {
-    fingerprints.mac(b"keyward v1 finding ids")
-}
-
-/// Without the vault (`--no-vault`, or nothing to unlock it with) an unlocked agent still
-/// gives stable ids; failing that they are keyed for this run only.
-fn agent_finding_ids_key(ctx: &Context) -> Result<[u8; 32]> {
-    if let Some(mut agent) = keyward_agent::AgentClient::connect_unlocked(&ctx.home)
-        && let Ok(key) = agent.fingerprint_key()
-    {
-        return Ok(finding_ids_key(&key));
-    }
-    Ok(keyward_core::crypto::random_array()?)
 }
 
 fn scan_paths(scanner: &Scanner<'_>, args: &Args) -> Result<(Vec<Finding>, Vec<Skipped>, usize)> {

@@ -4,8 +4,12 @@
 use rusqlite::{OptionalExtension, TransactionBehavior, params};
 use serde::{Deserialize, Serialize};
 
+use std::path::Path;
+
 use crate::crypto::aead::Table;
 use crate::error::{Result, write_error};
+use crate::project::PROJECT_FILE;
+use crate::vault::AuditEvent;
 
 use super::Vault;
 
@@ -34,6 +38,37 @@ impl Default for WatchConfig {
             editor_backups: true,
         }
     }
+}
+
+impl WatchConfig {
+    /// Folders worth watching that are not yet: those whose `keyward.toml` gave secrets to
+    /// `run` or `env` (from the access log), most recent first.
+    pub fn suggestions(&self, log: &[AuditEvent]) -> Vec<String> {
+        let mut out: Vec<String> = Vec::new();
+        for event in log.iter().rev() {
+            if !matches!(event.command.as_str(), "run" | "env") {
+                continue;
+            }
+            let Some(folder) = project_folder(Path::new(&event.cwd)) else {
+                continue;
+            };
+            let watched = self
+                .projects
+                .iter()
+                .any(|p| Path::new(&folder).starts_with(p));
+            if !watched && !out.contains(&folder) {
+                out.push(folder);
+            }
+        }
+        out
+    }
+}
+
+/// The folder of the `keyward.toml` that governs `cwd`, if there is one.
+fn project_folder(cwd: &Path) -> Option<String> {
+    cwd.ancestors()
+        .find(|dir| dir.join(PROJECT_FILE).is_file())
+        .map(|dir| dir.display().to_string())
 }
 
 impl Vault {
@@ -87,6 +122,37 @@ mod tests {
     use super::*;
     use crate::crypto::kdf::KdfParams;
     use crate::secret::SecretBytes;
+
+    #[test]
+    fn folders_whose_project_file_was_used_are_suggested_once_unless_watched() {
+        let dir = tempfile::tempdir().unwrap();
+        let a = dir.path().join("a");
+        let b = dir.path().join("b");
+        std::fs::create_dir_all(a.join("src")).unwrap();
+        std::fs::create_dir_all(&b).unwrap();
+        std::fs::write(a.join(PROJECT_FILE), "[env]\n").unwrap();
+        std::fs::write(b.join(PROJECT_FILE), "[env]\n").unwrap();
+        let event = |command: &str, cwd: &Path| AuditEvent {
+            time: crate::time::Stamp::now(),
+            command: command.into(),
+            names: vec![],
+            cwd: cwd.display().to_string(),
+            pid: 1,
+        };
+        let log = vec![
+            event("run", &a.join("src")),
+            event("get", &b),
+            event("env", &a),
+            event("run", dir.path()),
+        ];
+        let config = WatchConfig::default();
+        assert_eq!(config.suggestions(&log), vec![a.display().to_string()]);
+        let watching = WatchConfig {
+            projects: vec![a.display().to_string()],
+            ..WatchConfig::default()
+        };
+        assert!(watching.suggestions(&log).is_empty());
+    }
 
     #[test]
     fn settings_round_trip_sorted_and_bound_to_their_row() {

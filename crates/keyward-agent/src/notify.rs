@@ -1,0 +1,220 @@
+//! Desktop notifications of new and more exposed findings, over the freedesktop notification
+//! service on D-Bus. Each names the secret or rule, the file and line and the severity, never
+//! the value. At most one per file per minute; what arrives within half a second is one
+//! notification (a burst after `git add` or a checkout is summarised, not a flood).
+
+use std::collections::HashMap;
+use std::sync::mpsc::{self, Receiver, RecvTimeoutError, Sender};
+use std::time::{Duration, Instant};
+
+use keyward_core::findings::{FindingChange, FindingEvent, StoredFinding};
+
+/// Events that arrive this close together are told in one notification.
+const BURST: Duration = Duration::from_millis(500);
+/// A file is notified about at most once in this long.
+const PER_FILE: Duration = Duration::from_secs(60);
+
+/// A notification to show: a summary line and a body.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Note {
+    pub summary: String,
+    pub body: String,
+}
+
+/// Decides what to show for a burst of findings, given when each file was last notified.
+#[derive(Debug, Default)]
+pub struct Throttle {
+    last: HashMap<String, Instant>,
+}
+
+impl Throttle {
+    pub fn plan(&mut self, burst: &[StoredFinding], now: Instant) -> Option<Note> {
+        let mut fresh: Vec<&StoredFinding> = Vec::new();
+        for f in burst {
+            let recent = self
+                .last
+                .get(&f.path)
+                .is_some_and(|&at| now.saturating_duration_since(at) < PER_FILE);
+            let already = fresh.iter().any(|g| g.path == f.path);
+            if !recent && !already {
+                fresh.push(f);
+            }
+        }
+        for f in &fresh {
+            self.last.insert(f.path.clone(), now);
+        }
+        self.last
+            .retain(|_, &mut at| now.saturating_duration_since(at) < PER_FILE);
+        match fresh.as_slice() {
+            [] => None,
+            [one] => Some(Note {
+                summary: format!("{} leak: {}", one.severity.name(), what(one)),
+                body: format!("{}:{}", one.path, one.line),
+            }),
+            many => {
+                let worst = many
+                    .iter()
+                    .map(|f| f.severity)
+                    .max()
+                    .map_or("", |s| s.name());
+                let files: Vec<String> = many
+                    .iter()
+                    .take(5)
+                    .map(|f| format!("{}:{} ({})", f.path, f.line, what(f)))
+                    .collect();
+                let more = many.len().saturating_sub(5);
+                Some(Note {
+                    summary: format!("leaks in {} files, worst {worst}", many.len()),
+                    body: if more > 0 {
+                        format!("{}\n... and {more} more", files.join("\n"))
+                    } else {
+                        files.join("\n")
+                    },
+                })
+            }
+        }
+    }
+}
+
+/// The vault entry's name, or the rule that matched.
+fn what(f: &StoredFinding) -> String {
+    match &f.secret {
+        Some(name) => format!("your secret '{name}'"),
+        None => f.description.clone(),
+    }
+}
+
+/// A thread that shows notifications as findings arrive.
+#[derive(Debug)]
+pub(crate) struct Notifier {
+    tx: Sender<StoredFinding>,
+}
+
+impl Notifier {
+    pub fn start() -> Option<Notifier> {
+        let (tx, rx) = mpsc::channel();
+        std::thread::Builder::new()
+            .name("keyward-notify".into())
+            .spawn(move || run(&rx))
+            .ok()?;
+        Some(Notifier { tx })
+    }
+
+    /// Offers a finding's change; only new and changed open findings are told.
+    pub fn offer(&self, event: &FindingEvent) {
+        if matches!(event.change, FindingChange::New | FindingChange::Changed) {
+            let _ = self.tx.send(event.finding.clone());
+        }
+    }
+}
+
+fn run(rx: &Receiver<StoredFinding>) {
+    let mut throttle = Throttle::default();
+    while let Ok(first) = rx.recv() {
+        let mut burst = vec![first];
+        let until = Instant::now() + BURST;
+        loop {
+            let left = until.saturating_duration_since(Instant::now());
+            match rx.recv_timeout(left) {
+                Ok(next) => burst.push(next),
+                Err(RecvTimeoutError::Timeout) => break,
+                Err(RecvTimeoutError::Disconnected) => return,
+            }
+        }
+        if let Some(note) = throttle.plan(&burst, Instant::now()) {
+            show(&note);
+        }
+    }
+}
+
+fn show(note: &Note) {
+    let shown = notify_rust::Notification::new()
+        .appname("keyward")
+        .summary(&note.summary)
+        .body(&note.body)
+        .icon("dialog-warning")
+        .timeout(notify_rust::Timeout::Milliseconds(10_000))
+        .show();
+    if let Err(err) = shown {
+        tracing::info!("could not show a desktop notification: {err}");
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use keyward_core::findings::FindingState;
+    use keyward_core::time::Stamp;
+    use keyward_scan::{Kind, Severity};
+
+    fn finding(path: &str, severity: Severity) -> StoredFinding {
+        StoredFinding {
+            id: 1,
+            rev: 1,
+            state: FindingState::Open,
+            path: path.into(),
+            line: 4,
+            column: 1,
+            kind: Kind::Vault,
+            secret: Some("stripe-live".into()),
+            rule: "vault".into(),
+            description: "stored secret".into(),
+            encoding: "plain".into(),
+            severity,
+            redacted: "sk_l…dc".into(),
+            fingerprint: "f".into(),
+            reason: None,
+            first_seen: Stamp::from_unix(0),
+            last_seen: Stamp::from_unix(0),
+            resolved: None,
+        }
+    }
+
+    #[test]
+    fn one_finding_names_the_secret_file_line_and_severity() {
+        let mut t = Throttle::default();
+        let note = t
+            .plan(&[finding("/p/.env", Severity::High)], Instant::now())
+            .unwrap();
+        assert_eq!(note.summary, "high leak: your secret 'stripe-live'");
+        assert_eq!(note.body, "/p/.env:4");
+    }
+
+    #[test]
+    fn a_file_is_told_once_a_minute() {
+        let mut t = Throttle::default();
+        let start = Instant::now();
+        assert!(t.plan(&[finding("/p/a", Severity::High)], start).is_some());
+        let soon = start + Duration::from_secs(30);
+        assert!(
+            t.plan(&[finding("/p/a", Severity::Critical)], soon)
+                .is_none()
+        );
+        assert!(t.plan(&[finding("/p/b", Severity::High)], soon).is_some());
+        let later = start + Duration::from_secs(61);
+        assert!(
+            t.plan(&[finding("/p/a", Severity::Critical)], later)
+                .is_some()
+        );
+    }
+
+    #[test]
+    fn a_burst_is_one_summary() {
+        let mut t = Throttle::default();
+        let burst: Vec<StoredFinding> = (0..8)
+            .map(|i| {
+                finding(
+                    &format!("/p/f{i}"),
+                    if i == 3 {
+                        Severity::Critical
+                    } else {
+                        Severity::High
+                    },
+                )
+            })
+            .collect();
+        let note = t.plan(&burst, Instant::now()).unwrap();
+        assert_eq!(note.summary, "leaks in 8 files, worst critical");
+        assert!(note.body.ends_with("... and 3 more"), "{}", note.body);
+    }
+}
