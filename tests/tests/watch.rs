@@ -533,3 +533,139 @@ fn a_new_leak_is_a_desktop_notification_without_the_value() {
         rustix::process::Signal::TERM,
     );
 }
+
+/// Runs `keyward ARGS` as an unprivileged user (a system user made for the test when running as
+/// root, else the current user), with its own home; returns the child.
+struct Unprivileged {
+    user: Option<String>,
+    uid: u32,
+}
+
+impl Unprivileged {
+    fn new() -> Option<Unprivileged> {
+        if !rustix::process::geteuid().is_root() {
+            return Some(Unprivileged {
+                user: None,
+                uid: rustix::process::geteuid().as_raw(),
+            });
+        }
+        if !have_tool("useradd") || !have_tool("setpriv") {
+            return None;
+        }
+        let user = format!("kwwatch{}", std::process::id() % 100000);
+        let made = Command::new("useradd")
+            .args(["--system", "--no-create-home", &user])
+            .status()
+            .unwrap();
+        assert!(made.success());
+        let uid = String::from_utf8(
+            Command::new("id")
+                .args(["-u", &user])
+                .output()
+                .unwrap()
+                .stdout,
+        )
+        .unwrap()
+        .trim()
+        .parse()
+        .unwrap();
+        Some(Unprivileged {
+            user: Some(user),
+            uid,
+        })
+    }
+
+    fn command(&self, home: &Path, args: &[&str]) -> Command {
+        let mut cmd = match &self.user {
+            None => Command::new(common::keyward_bin()),
+            Some(_) => {
+                let mut cmd = Command::new("setpriv");
+                let uid = self.uid.to_string();
+                cmd.args(["--reuid", &uid, "--regid", &uid, "--clear-groups"])
+                    .arg(common::keyward_bin());
+                cmd
+            }
+        };
+        cmd.args(args)
+            .env_clear()
+            .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+            .env("KEYWARD_HOME", home.join("kw"))
+            .env("HOME", home);
+        cmd
+    }
+}
+
+impl Drop for Unprivileged {
+    fn drop(&mut self) {
+        if let Some(user) = &self.user {
+            let _ = Command::new("userdel").arg(user).status();
+        }
+    }
+}
+
+#[test]
+fn an_unreadable_folder_leaves_a_watcher_without_privileges_running() {
+    use std::os::unix::fs::PermissionsExt;
+    let Some(who) = Unprivileged::new() else {
+        return;
+    };
+    let base = tempfile::Builder::new()
+        .prefix("kw-unreadable")
+        .tempdir()
+        .unwrap();
+    let root = base.path().canonicalize().unwrap();
+    let tree = root.join("tree");
+    let home = root.join("home");
+    for dir in [&tree, &home, &tree.join("open"), &tree.join("closed")] {
+        std::fs::create_dir_all(dir).unwrap();
+    }
+    std::fs::write(tree.join("closed/hidden.txt"), STRIPE).unwrap();
+    std::fs::write(tree.join("open/first.txt"), format!("{STRIPE}\n")).unwrap();
+    std::fs::set_permissions(&root, std::fs::Permissions::from_mode(0o755)).unwrap();
+    std::fs::set_permissions(&tree, std::fs::Permissions::from_mode(0o777)).unwrap();
+    std::fs::set_permissions(tree.join("open"), std::fs::Permissions::from_mode(0o777)).unwrap();
+    if who.user.is_some() {
+        rustix::fs::chown(
+            &home,
+            Some(rustix::process::Uid::from_raw(who.uid)),
+            Some(rustix::process::Gid::from_raw(who.uid)),
+        )
+        .unwrap();
+        // Root's own folder, closed to everyone else.
+        std::fs::set_permissions(tree.join("closed"), std::fs::Permissions::from_mode(0o700))
+            .unwrap();
+    } else {
+        std::fs::set_permissions(tree.join("closed"), std::fs::Permissions::from_mode(0o000))
+            .unwrap();
+    }
+
+    let mut cmd = who.command(
+        &home,
+        &[
+            "watch",
+            tree.to_str().unwrap(),
+            "--no-vault",
+            "--format",
+            "json",
+        ],
+    );
+    cmd.stdout(Stdio::piped()).stderr(Stdio::piped());
+    let mut child = cmd.spawn().unwrap();
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let first: Value = serde_json::from_str(&lines.next().unwrap().unwrap()).unwrap();
+    assert_eq!(
+        first["path"],
+        tree.join("open/first.txt").display().to_string(),
+        "{first:#}"
+    );
+    std::fs::write(tree.join("open/second.txt"), format!("{STRIPE}\n")).unwrap();
+    let second: Value = serde_json::from_str(&lines.next().unwrap().unwrap()).unwrap();
+    assert_eq!(
+        second["path"],
+        tree.join("open/second.txt").display().to_string()
+    );
+    assert!(child.try_wait().unwrap().is_none(), "still watching");
+    let _ = child.kill();
+    let _ = child.wait();
+    std::fs::set_permissions(tree.join("closed"), std::fs::Permissions::from_mode(0o700)).unwrap();
+}

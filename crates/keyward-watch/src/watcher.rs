@@ -72,7 +72,7 @@ pub struct WatchOptions {
 impl Default for WatchOptions {
     fn default() -> Self {
         WatchOptions {
-            debounce: Duration::from_millis(100),
+            debounce: Duration::from_millis(50),
             poll_interval: Duration::from_secs(2),
             max_watches: None,
         }
@@ -311,13 +311,10 @@ impl Worker {
             return;
         }
         let started = Instant::now();
-        let mut folders = Vec::new();
+        let mut folders = 0;
         let mut files = Vec::new();
         for root in roots {
-            self.list(root, &mut folders, &mut files);
-        }
-        for folder in &folders {
-            self.watch(folder);
+            folders += self.watch_root(root, &mut files);
         }
         let mut findings = self.scan_files(&files);
         rank(&mut findings);
@@ -325,33 +322,73 @@ impl Worker {
             roots: roots.iter().map(|r| r.path.clone()).collect(),
             findings,
             files: files.len(),
-            folders: folders.len(),
+            folders,
             elapsed: started.elapsed(),
         });
     }
 
-    /// The folders to watch and the files to scan under `root`.
-    fn list(&self, root: &Root, folders: &mut Vec<PathBuf>, files: &mut Vec<PathBuf>) {
-        if let Some(names) = &root.only {
-            if root.path.is_dir() {
-                folders.push(root.path.clone());
-                files.extend(
-                    names
-                        .iter()
-                        .map(|n| root.path.join(n))
-                        .filter(|p| p.is_file()),
-                );
+    /// Watches the folders of `root` and adds its files to `files`; returns how many folders.
+    fn watch_root(&mut self, root: &Root, files: &mut Vec<PathBuf>) -> usize {
+        let Some(names) = &root.only else {
+            let folders = self.watch_tree(&root.path, files);
+            // A project inside a repository: the repository's index still ranks its files.
+            if let Some(repo) = keyward_scan::git::repo_root(&root.path)
+                && repo != root.path
+                && repo.join(".git").is_dir()
+            {
+                self.watch(&repo.join(".git"));
             }
-            return;
+            return folders;
+        };
+        if !root.path.is_dir() {
+            return 0;
         }
-        list_tree(&root.path, folders, files);
-        // A project inside a repository: the repository's index still ranks its files.
-        if let Some(repo) = keyward_scan::git::repo_root(&root.path)
-            && repo != root.path
-            && repo.join(".git").is_dir()
-        {
-            folders.push(repo.join(".git"));
+        self.watch(&root.path);
+        files.extend(
+            names
+                .iter()
+                .map(|n| root.path.join(n))
+                .filter(|p| p.is_file()),
+        );
+        1
+    }
+
+    /// Walks `top` as the scanner does (hidden and ignored files included, skipped folders left
+    /// out, links not followed), watching each folder as soon as the walk reaches it, before its
+    /// files are listed, so a file created meanwhile is seen by the watch if not by the walk.
+    /// A repository's `.git` folder is watched for its index. Returns how many folders.
+    fn watch_tree(&mut self, top: &Path, files: &mut Vec<PathBuf>) -> usize {
+        let walker = ignore::WalkBuilder::new(top)
+            .hidden(false)
+            .ignore(false)
+            .git_ignore(false)
+            .git_global(false)
+            .git_exclude(false)
+            .parents(false)
+            .follow_links(false)
+            .filter_entry(|entry| {
+                !(entry.file_type().is_some_and(|t| t.is_dir())
+                    && entry.depth() > 0
+                    && is_skipped_dir(entry.path()))
+            })
+            .build();
+        let mut folders = 0;
+        for entry in walker.flatten() {
+            let Some(kind) = entry.file_type() else {
+                continue;
+            };
+            if kind.is_dir() {
+                folders += 1;
+                self.watch(entry.path());
+                let git = entry.path().join(".git");
+                if git.is_dir() {
+                    self.watch(&git);
+                }
+            } else if kind.is_file() {
+                files.push(entry.into_path());
+            }
         }
+        folders
     }
 
     fn scan_files(&self, files: &[PathBuf]) -> Vec<Finding> {
@@ -528,12 +565,8 @@ impl Worker {
 
     /// A folder created or moved in: watch it and everything below, and report each file.
     fn folder_appeared(&mut self, folder: &Path) {
-        let mut folders = Vec::new();
         let mut files = Vec::new();
-        list_tree(folder, &mut folders, &mut files);
-        for f in &folders {
-            self.watch(f);
-        }
+        self.watch_tree(folder, &mut files);
         let mut findings = self.scan_files(&files);
         rank(&mut findings);
         for file in files {
@@ -547,39 +580,6 @@ impl Worker {
                 path: name.to_owned(),
                 findings: here,
             });
-        }
-    }
-}
-
-/// The folders (`.git` ones included, for their index) and files under `root`, as the scanner
-/// walks them: hidden and ignored files included, skipped folders left out, links not followed.
-fn list_tree(root: &Path, folders: &mut Vec<PathBuf>, files: &mut Vec<PathBuf>) {
-    let walker = ignore::WalkBuilder::new(root)
-        .hidden(false)
-        .ignore(false)
-        .git_ignore(false)
-        .git_global(false)
-        .git_exclude(false)
-        .parents(false)
-        .follow_links(false)
-        .filter_entry(|entry| {
-            !(entry.file_type().is_some_and(|t| t.is_dir())
-                && entry.depth() > 0
-                && is_skipped_dir(entry.path()))
-        })
-        .build();
-    for entry in walker.flatten() {
-        let Some(kind) = entry.file_type() else {
-            continue;
-        };
-        if kind.is_dir() {
-            folders.push(entry.path().to_path_buf());
-            let git = entry.path().join(".git");
-            if git.is_dir() {
-                folders.push(git);
-            }
-        } else if kind.is_file() {
-            files.push(entry.into_path());
         }
     }
 }
