@@ -195,7 +195,9 @@ fn list_json_carries_the_contract_fields_and_never_values() {
     assert_eq!(db["version"], 1);
     assert_eq!(items[1]["name"], "openai");
     assert_eq!(items[1]["tags"], serde_json::json!([]));
-    assert_eq!(items[1]["rotate_every"], serde_json::Value::Null);
+    // Recognised by its name, the provider catalog's default interval applies.
+    assert_eq!(items[1]["rotate_every"], "90d");
+    assert_eq!(items[1]["provider"], "openai");
 }
 
 #[test]

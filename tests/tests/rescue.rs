@@ -170,7 +170,12 @@ fn the_access_log_names_secrets_and_never_values() {
         .iter()
         .map(|e| e["command"].as_str().unwrap())
         .collect();
-    assert_eq!(commands, ["get", "run"]);
+    // Changes are recorded too (the log is the audit chain), then each access.
+    assert_eq!(commands, ["add", "get", "run"]);
+    assert_eq!(
+        events[2]["detail"], "true",
+        "the program run was given the secret"
+    );
     for event in events.as_array().unwrap() {
         assert_eq!(event["names"], serde_json::json!(["api"]));
         assert!(event["pid"].as_u64().unwrap() > 0);

@@ -669,3 +669,56 @@ fn an_unreadable_folder_leaves_a_watcher_without_privileges_running() {
     let _ = child.wait();
     std::fs::set_permissions(tree.join("closed"), std::fs::Permissions::from_mode(0o700)).unwrap();
 }
+
+#[test]
+fn a_leaked_key_is_due_now_and_rotating_it_clears_it() {
+    let (home, project) = setup();
+    let _agent = Agent::start(&home, &[]);
+    home.ok(&["project", "add", project.to_str().unwrap()], b"");
+    let watch = Subscriber::start(&home);
+    let due = |home: &TestHome| -> Vec<Value> {
+        let mut cmd = home.bare_command();
+        cmd.args(["due", "--json"]);
+        let out = run_with_stdin(cmd, b"");
+        assert!(out.status.success(), "{}", messages(&out.stderr));
+        serde_json::from_slice::<Value>(&out.stdout)
+            .unwrap()
+            .as_array()
+            .unwrap()
+            .clone()
+    };
+    assert!(due(&home).iter().all(|d| d["name"] != "stripe-live"));
+
+    let leak = project.join("settings.py");
+    std::fs::write(&leak, format!("STRIPE_KEY = '{STRIPE}'\n")).unwrap();
+    assert_finding(&watch.one("the leak"), "new", &leak, "stripe-live", "high");
+    let first = due(&home).into_iter().next().unwrap();
+    assert_eq!(first["name"], "stripe-live");
+    assert_eq!(first["reason"], "exposed");
+    assert_eq!(first["exposed_in"]["path"], leak.display().to_string());
+    assert_eq!(first["rotate_at"], "https://dashboard.stripe.com/apikeys");
+
+    // Rotate: no longer due, and the finding of the old value is resolved.
+    let mut rotate = home.bare_command();
+    rotate.args(["rotate", "stripe-live", "--generate"]);
+    let out = run_with_stdin(rotate, b"");
+    assert!(out.status.success(), "{}", messages(&out.stderr));
+    assert!(out.stdout.is_empty(), "a generated value is never printed");
+    assert!(due(&home).iter().all(|d| d["name"] != "stripe-live"));
+    let batch = watch.next_batch(Duration::from_millis(800));
+    assert!(
+        batch
+            .iter()
+            .any(|v| v["change"] == "resolved" && v["secret"] == "stripe-live"),
+        "{batch:#?}"
+    );
+    // The old key is still in the file, as a Stripe key: fixing the file resolves that too.
+    std::fs::write(&leak, "STRIPE_KEY = os.environ['STRIPE_KEY']\n").unwrap();
+    let batch = watch.next_batch(Duration::from_millis(800));
+    assert!(
+        batch.iter().all(|v| v["change"] == "resolved"),
+        "{batch:#?}"
+    );
+    let open: Value = serde_json::from_slice(&home.ok(&["findings", "--json"], b"")).unwrap();
+    assert!(open.as_array().unwrap().is_empty(), "{open:#}");
+}

@@ -6,8 +6,8 @@ use std::time::Duration;
 use keyward_core::findings::{FindingState, StoredFinding};
 use keyward_core::home::Home;
 use keyward_core::{
-    AuditEvent, Entry, EntryChanges, Error, Fetched, Key, NewEntry, Result, SecretBytes,
-    SecretStore, VersionInfo, WatchConfig,
+    Access, AuditCheck, AuditEvent, Entry, EntryChanges, Error, Fetched, Key, NewEntry, Result,
+    SecretBytes, SecretStore, VersionInfo, WatchConfig,
 };
 
 use crate::events::AgentEvent;
@@ -50,6 +50,7 @@ impl AgentClient {
             &Envelope {
                 v: PROTOCOL_VERSION,
                 body,
+                cwd: Some(here()),
             },
         )
     }
@@ -146,11 +147,12 @@ fn here() -> String {
 }
 
 impl SecretStore for AgentClient {
-    fn fetch(&mut self, names: &[String], command: &str) -> Result<Fetched> {
+    fn fetch(&mut self, names: &[String], access: &Access) -> Result<Fetched> {
         match self.call(Request::Resolve {
             names: names.to_vec(),
-            command: command.to_owned(),
+            command: access.command.clone(),
             cwd: here(),
+            detail: access.detail.clone(),
         })? {
             // The agent records the access itself, after replying.
             Response::Values { values } if values.len() == names.len() => Ok(Fetched {
@@ -223,6 +225,13 @@ impl SecretStore for AgentClient {
     fn audit_log(&mut self) -> Result<Vec<AuditEvent>> {
         match self.call(Request::AuditLog)? {
             Response::Events { events } => Ok(events),
+            _ => Err(unexpected()),
+        }
+    }
+
+    fn verify_audit(&mut self) -> Result<AuditCheck> {
+        match self.call(Request::VerifyAudit)? {
+            Response::AuditCheck { check } => Ok(check),
             _ => Err(unexpected()),
         }
     }

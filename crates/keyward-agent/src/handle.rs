@@ -57,8 +57,14 @@ impl Agent {
             let tick =
                 (service.lock_after() / 4).clamp(Duration::from_millis(50), Duration::from_secs(1));
             spawn("keyward-agent-idle", move || {
+                let mut last_reminder: Option<std::time::Instant> = None;
                 while let Err(RecvTimeoutError::Timeout) = idle_rx.recv_timeout(tick) {
                     service.lock_if_idle();
+                    // Reminders are looked at once a minute (the first soon after the start).
+                    if last_reminder.is_none_or(|at| at.elapsed() >= Duration::from_secs(60)) {
+                        last_reminder = Some(std::time::Instant::now());
+                        service.remind();
+                    }
                 }
             })?
         };
@@ -108,7 +114,7 @@ impl AgentHandle {
     }
 
     pub fn unlock(&self, password: &SecretBytes) -> Result<()> {
-        self.service.unlock(password)
+        self.service.unlock(password, None)
     }
 
     /// Wipes the keys; the agent keeps serving and can be unlocked again.

@@ -8,6 +8,8 @@ use std::sync::mpsc::{self, Receiver, RecvTimeoutError, Sender};
 use std::time::{Duration, Instant};
 
 use keyward_core::findings::{FindingChange, FindingEvent, StoredFinding};
+use keyward_core::rotation::{Due, DueReason};
+use keyward_core::time::Stamp;
 
 /// Events that arrive this close together are told in one notification.
 const BURST: Duration = Duration::from_millis(500);
@@ -49,7 +51,11 @@ impl Throttle {
             [] => None,
             [one] => Some(Note {
                 summary: format!("{} leak: {}", one.severity.name(), what(one)),
-                body: format!("{}:{}", one.path, one.line),
+                body: if one.secret.is_some() {
+                    format!("{}:{}\nrotate it now (keyward due)", one.path, one.line)
+                } else {
+                    format!("{}:{}", one.path, one.line)
+                },
             }),
             many => {
                 let worst = many
@@ -127,7 +133,57 @@ fn run(rx: &Receiver<StoredFinding>) {
     }
 }
 
-fn show(note: &Note) {
+/// Reminders of secrets that became due: at most one a day per secret and reason. Exposed
+/// secrets are told at once by the leak's own notification, so they are left out here.
+#[derive(Debug, Default)]
+pub struct Reminders {
+    last: HashMap<(String, DueReason), Stamp>,
+}
+
+const REMIND_EVERY: i64 = 86_400;
+
+impl Reminders {
+    pub fn plan(&mut self, due: &[Due], now: Stamp) -> Option<Note> {
+        let fresh: Vec<&Due> = due
+            .iter()
+            .filter(|d| d.reason != DueReason::Exposed)
+            .filter(|d| {
+                self.last
+                    .get(&(d.name.clone(), d.reason))
+                    .is_none_or(|&at| now.unix() - at.unix() >= REMIND_EVERY)
+            })
+            .collect();
+        for d in &fresh {
+            self.last.insert((d.name.clone(), d.reason), now);
+        }
+        let line = |d: &Due| {
+            let page = d
+                .rotate_at
+                .as_deref()
+                .map(|p| format!(" ({p})"))
+                .unwrap_or_default();
+            format!(
+                "{} {} since {}{page}",
+                d.name,
+                d.reason.name(),
+                d.since.date()
+            )
+        };
+        match fresh.as_slice() {
+            [] => None,
+            [one] => Some(Note {
+                summary: format!("time to rotate {}", one.name),
+                body: line(one),
+            }),
+            many => Some(Note {
+                summary: format!("{} secrets to rotate", many.len()),
+                body: many.iter().map(|d| line(d)).collect::<Vec<_>>().join("\n"),
+            }),
+        }
+    }
+}
+
+pub(crate) fn show(note: &Note) {
     let shown = notify_rust::Notification::new()
         .appname("keyward")
         .summary(&note.summary)
@@ -177,7 +233,7 @@ mod tests {
             .plan(&[finding("/p/.env", Severity::High)], Instant::now())
             .unwrap();
         assert_eq!(note.summary, "high leak: your secret 'stripe-live'");
-        assert_eq!(note.body, "/p/.env:4");
+        assert_eq!(note.body, "/p/.env:4\nrotate it now (keyward due)");
     }
 
     #[test]
@@ -196,6 +252,39 @@ mod tests {
             t.plan(&[finding("/p/a", Severity::Critical)], later)
                 .is_some()
         );
+    }
+
+    fn due(name: &str, reason: DueReason) -> Due {
+        Due {
+            name: name.into(),
+            reason,
+            since: Stamp::from_unix(0),
+            rotated: Stamp::from_unix(0),
+            rotate_every: None,
+            expires: None,
+            exposed_in: None,
+            provider: None,
+            rotate_at: Some("https://example.org/keys".into()),
+            used_in: vec![],
+        }
+    }
+
+    #[test]
+    fn a_due_secret_is_reminded_once_a_day_and_exposed_ones_are_left_to_the_leak() {
+        let mut r = Reminders::default();
+        let day = |d: i64| Stamp::from_unix(1_700_000_000 + d * 86_400);
+        let list = vec![
+            due("db", DueReason::Overdue),
+            due("aws", DueReason::Exposed),
+        ];
+        let note = r.plan(&list, day(0)).unwrap();
+        assert_eq!(note.summary, "time to rotate db");
+        assert!(note.body.contains("https://example.org/keys"));
+        assert!(r.plan(&list, Stamp::from_unix(day(1).unix() - 1)).is_none());
+        assert!(r.plan(&list, day(1)).is_some());
+        // A new reason for the same secret is told at once.
+        assert!(r.plan(&[due("db", DueReason::Expired)], day(1)).is_some());
+        assert!(r.plan(&[due("aws", DueReason::Exposed)], day(5)).is_none());
     }
 
     #[test]

@@ -7,8 +7,8 @@ use std::io::{Read, Write};
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
 use keyward_core::{
-    AuditEvent, Entry, EntryChanges, Error, ErrorPayload, NewEntry, Result, SecretBytes,
-    VersionInfo,
+    AuditCheck, AuditEvent, Entry, EntryChanges, Error, ErrorPayload, NewEntry, Result,
+    SecretBytes, VersionInfo,
 };
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use zeroize::Zeroizing;
@@ -29,6 +29,10 @@ pub const MAX_FRAME: usize = 32 * 1024 * 1024;
 pub struct Envelope<T> {
     pub v: u32,
     pub body: T,
+    /// The folder the client works in, for the records of what it asks (the agent prefers
+    /// the kernel's word where it has one).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cwd: Option<String>,
 }
 
 #[derive(Debug, Serialize, Deserialize)]
@@ -45,6 +49,9 @@ pub enum Request {
         command: String,
         /// The folder the client says it works in; the agent prefers what the kernel says.
         cwd: String,
+        /// What the values are handed to (the program `run` starts).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        detail: Option<String>,
     },
     Entry {
         name: String,
@@ -76,6 +83,7 @@ pub enum Request {
         cwd: String,
     },
     AuditLog,
+    VerifyAudit,
     FingerprintKey,
     Findings {
         all: bool,
@@ -103,6 +111,7 @@ pub enum Response {
     Entries { entries: Vec<Entry> },
     History { versions: Vec<VersionInfo> },
     Events { events: Vec<AuditEvent> },
+    AuditCheck { check: AuditCheck },
     Key { key: WireSecret },
     Findings { findings: Vec<StoredFinding> },
     Finding { finding: StoredFinding },
@@ -234,6 +243,7 @@ mod tests {
         let value = SecretBytes::copy_from(b"line one\nline two\0\xff");
         let request = Envelope {
             v: PROTOCOL_VERSION,
+            cwd: None,
             body: Request::Rotate {
                 name: "db/url".into(),
                 value: WireSecret(value.clone()),

@@ -87,7 +87,7 @@ pub(crate) fn accept_loop(
 }
 
 fn serve_connection(service: &Service, mut stream: UnixStream) {
-    let peer = match Peer::of(&stream) {
+    let mut peer = match Peer::of(&stream) {
         Ok(peer) if peer.is_same_user() => peer,
         _ => {
             let _ = write_frame(&mut stream, &Response::error(&Error::ForeignPeer));
@@ -111,6 +111,7 @@ fn serve_connection(service: &Service, mut stream: UnixStream) {
             let _ = write_frame(&mut stream, &Response::error(&err));
             return;
         }
+        peer.stated_cwd = envelope.cwd.clone();
         if matches!(envelope.body, Request::Subscribe) {
             stream_events(service, &mut stream);
             return;
@@ -171,10 +172,12 @@ mod tests {
         let mut stream = std::os::unix::net::UnixStream::connect(agent.socket_path()).unwrap();
         let request = Envelope {
             v: PROTOCOL_VERSION,
+            cwd: Some("/another/made/up/folder".into()),
             body: Request::Resolve {
                 names: vec!["a".into()],
                 command: "raw".into(),
                 cwd: "/a/folder/the/client/made/up".into(),
+                detail: None,
             },
         };
         write_frame(&mut stream, &request).unwrap();
@@ -211,6 +214,7 @@ mod tests {
             &Envelope {
                 v: PROTOCOL_VERSION + 1,
                 body: Request::Status,
+                cwd: None,
             },
         )
         .unwrap();

@@ -2,7 +2,7 @@
 //! clock, and the event bus. Shared by every connection thread and by the in-process handle.
 
 use std::path::PathBuf;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
 use std::sync::{Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
@@ -10,7 +10,7 @@ use std::sync::Arc;
 
 use keyward_core::findings::{FindingState, Findings, StoredFinding};
 use keyward_core::{
-    AuditEvent, Error, Result, SecretBytes, SecretStore, Vault, VaultFile, WatchConfig,
+    Actor, AuditEvent, Error, Result, SecretBytes, SecretStore, Vault, VaultFile, WatchConfig,
 };
 use keyward_watch::WatchOptions;
 
@@ -50,6 +50,8 @@ pub(crate) struct Service {
     watch: Mutex<Option<WatchState>>,
     /// Set once the agent shuts down: an unlock that finishes after that keeps nothing.
     closed: AtomicBool,
+    /// Wrong passwords since the last unlock, recorded with the next one.
+    failed_unlocks: AtomicU32,
 }
 
 #[derive(Debug)]
@@ -74,6 +76,7 @@ impl Service {
             events: Arc::new(EventBus::default()),
             watch: Mutex::new(None),
             closed: AtomicBool::new(false),
+            failed_unlocks: AtomicU32::new(0),
         }
     }
 
@@ -167,15 +170,32 @@ impl Service {
         self.with_vault(|v| v.watch_config())
     }
 
-    pub fn set_watch_config(&self, config: &WatchConfig) -> Result<()> {
-        self.with_vault(|v| v.set_watch_config(config))?;
+    pub fn set_watch_config(&self, config: &WatchConfig, actor: Option<Actor>) -> Result<()> {
+        self.with_vault(|v| as_actor(v, actor, |v| v.set_watch_config(config)))?;
         self.refresh_watch();
         Ok(())
     }
 
-    /// Unlocks with `password`, keeping the vault for later requests.
-    pub fn unlock(&self, password: &SecretBytes) -> Result<()> {
-        let vault = VaultFile::open(&self.vault_path)?.unlock(password)?;
+    /// Unlocks with `password` for `actor` (the process asking; `None` for this one), keeping
+    /// the vault for later requests. The unlock is recorded, with the failed attempts before it.
+    pub fn unlock(&self, password: &SecretBytes, actor: Option<Actor>) -> Result<()> {
+        let mut vault = match VaultFile::open(&self.vault_path)?.unlock(password) {
+            Ok(vault) => vault,
+            Err(err) => {
+                if matches!(err, Error::WrongPassword) {
+                    self.failed_unlocks.fetch_add(1, Ordering::SeqCst);
+                }
+                return Err(err);
+            }
+        };
+        let failed = self.failed_unlocks.swap(0, Ordering::SeqCst);
+        let mut event = AuditEvent::here("unlock", Vec::new()).by(actor.as_ref());
+        if failed > 0 {
+            event = event.with_detail(format!("after {failed} failed attempts"));
+        }
+        if let Err(err) = vault.record_access(&event) {
+            tracing::warn!("could not record the unlock in the access log: {err}");
+        }
         {
             let mut state = self.state();
             if self.closed.load(Ordering::SeqCst) {
@@ -189,11 +209,12 @@ impl Service {
         Ok(())
     }
 
-    /// Drops the vault, which zeroizes its keys.
+    /// Drops the vault, which zeroizes its keys, after recording why.
     pub fn lock(&self, reason: LockReason) {
         let dropped = self.state().vault.take();
-        if dropped.is_some() {
-            drop(dropped);
+        if let Some(mut vault) = dropped {
+            record_lock(&mut vault, reason);
+            drop(vault);
             self.publish(AgentEvent::Locked { reason });
         }
     }
@@ -228,6 +249,20 @@ impl Service {
         }
     }
 
+    /// Shows a desktop reminder of secrets that became due (the idle timer calls this).
+    pub fn remind(&self) {
+        if !self.options.notifications {
+            return;
+        }
+        let note = self
+            .watch_state()
+            .as_mut()
+            .and_then(|w| w.remind(keyward_core::time::Stamp::now()));
+        if let Some(note) = note {
+            crate::notify::show(&note);
+        }
+    }
+
     /// Locks when the idle timeout has passed. Called by the idle timer.
     pub fn lock_if_idle(&self) -> bool {
         let dropped = {
@@ -239,7 +274,9 @@ impl Service {
             }
         };
         let locked = dropped.is_some();
-        drop(dropped);
+        if let Some(mut vault) = dropped {
+            record_lock(&mut vault, LockReason::Idle);
+        }
         if locked {
             self.publish(AgentEvent::Locked {
                 reason: LockReason::Idle,
@@ -269,9 +306,10 @@ impl Service {
         &self,
         name: &str,
         change: EntryChange,
+        actor: Option<Actor>,
         f: impl FnOnce(&mut Vault) -> Result<T>,
     ) -> Result<T> {
-        let out = self.with_vault(f)?;
+        let out = self.with_vault(|v| as_actor(v, actor, f))?;
         self.publish(AgentEvent::EntryChanged {
             name: name.to_owned(),
             change,
@@ -291,16 +329,22 @@ impl Service {
                 self.lock(LockReason::Request);
                 (Response::Ok, None)
             }
-            Request::Unlock { password } => {
-                (reply(self.unlock(&password.0).map(|()| Response::Ok)), None)
-            }
+            Request::Unlock { password } => (
+                reply(
+                    self.unlock(&password.0, Some(peer.actor()))
+                        .map(|()| Response::Ok),
+                ),
+                None,
+            ),
             Request::Resolve {
                 names,
                 command,
                 cwd,
+                detail,
             } => match self.with_vault(|v| v.get_many(&names)) {
                 Ok(values) => {
-                    let event = peer_event(peer, command, names, cwd);
+                    let mut event = peer_event(peer, command, names, cwd);
+                    event.detail = detail;
                     (
                         Response::Values {
                             values: values.into_iter().map(WireSecret).collect(),
@@ -324,12 +368,13 @@ impl Service {
                 )),
                 None,
             ),
-            other => (reply(self.serve_store(other)), None),
+            other => (reply(self.serve_store(other, peer)), None),
         }
     }
 
     /// Requests that map one to one onto the store.
-    fn serve_store(&self, request: Request) -> Result<Response> {
+    fn serve_store(&self, request: Request, peer: &Peer) -> Result<Response> {
+        let actor = || Some(peer.actor());
         Ok(match request {
             Request::Entry { name } => Response::Entry {
                 entry: self.with_vault(|v| v.entry(&name))?,
@@ -338,23 +383,32 @@ impl Service {
                 entries: self.with_vault(|v| v.list())?,
             },
             Request::Add { name, value, new } => Response::Entry {
-                entry: self.change(&name, EntryChange::Added, |v| v.add(&name, &value.0, new))?,
+                entry: self.change(&name, EntryChange::Added, actor(), |v| {
+                    v.add(&name, &value.0, new)
+                })?,
             },
             Request::Rotate { name, value } => Response::Entry {
-                entry: self.change(&name, EntryChange::Rotated, |v| v.rotate(&name, &value.0))?,
+                entry: self.change(&name, EntryChange::Rotated, actor(), |v| {
+                    v.rotate(&name, &value.0)
+                })?,
             },
             Request::History { name } => Response::History {
                 versions: self.with_vault(|v| v.history(&name))?,
             },
             Request::Update { name, changes } => Response::Entry {
-                entry: self.change(&name, EntryChange::Updated, |v| v.update(&name, changes))?,
+                entry: self.change(&name, EntryChange::Updated, actor(), |v| {
+                    v.update(&name, changes)
+                })?,
             },
             Request::Remove { name } => {
-                self.change(&name, EntryChange::Removed, |v| v.remove(&name))?;
+                self.change(&name, EntryChange::Removed, actor(), |v| v.remove(&name))?;
                 Response::Ok
             }
             Request::AuditLog => Response::Events {
                 events: self.with_vault(|v| v.audit_log())?,
+            },
+            Request::VerifyAudit => Response::AuditCheck {
+                check: self.with_vault(|v| v.verify_audit())?,
             },
             Request::Findings { all } => Response::Findings {
                 findings: self.findings(all)?,
@@ -366,7 +420,7 @@ impl Service {
                 config: self.watch_config()?,
             },
             Request::SetWatchConfig { config } => {
-                self.set_watch_config(&config)?;
+                self.set_watch_config(&config, actor())?;
                 Response::Ok
             }
             Request::FingerprintKey => Response::Key {
@@ -386,6 +440,30 @@ impl Service {
     }
 }
 
+/// Runs `f` on the vault with its records naming `actor`.
+fn as_actor<T>(
+    vault: &mut Vault,
+    actor: Option<Actor>,
+    f: impl FnOnce(&mut Vault) -> Result<T>,
+) -> Result<T> {
+    vault.set_actor(actor);
+    let out = f(vault);
+    vault.set_actor(None);
+    out
+}
+
+fn record_lock(vault: &mut Vault, reason: LockReason) {
+    let why = match reason {
+        LockReason::Request => "on request",
+        LockReason::Idle => "idle",
+        LockReason::Shutdown => "the agent stopped",
+    };
+    let event = AuditEvent::here("lock", Vec::new()).with_detail(why);
+    if let Err(err) = vault.record_access(&event) {
+        tracing::warn!("could not record the lock in the access log: {err}");
+    }
+}
+
 fn reply(result: Result<Response>) -> Response {
     result.unwrap_or_else(|err| Response::error(&err))
 }
@@ -398,6 +476,7 @@ fn peer_event(peer: &Peer, command: String, names: Vec<String>, cwd: String) -> 
         names,
         cwd: peer.folder(cwd),
         pid: peer.pid,
+        detail: None,
     }
 }
 
@@ -412,11 +491,13 @@ fn record_later(event: AuditEvent) -> Deferred {
 /// The in-process store: the app (or a test) uses the agent's vault without a socket. Accesses
 /// are recorded at once, as this process's.
 impl SecretStore for &Service {
-    fn fetch(&mut self, names: &[String], command: &str) -> Result<keyward_core::Fetched> {
+    fn fetch(
+        &mut self,
+        names: &[String],
+        access: &keyward_core::Access,
+    ) -> Result<keyward_core::Fetched> {
         let values = self.with_vault(|v| v.get_many(names))?;
-        let unrecorded = self
-            .record_event(AuditEvent::here(command, names.to_vec()))
-            .err();
+        let unrecorded = self.record_event(access.event(names)).err();
         Ok(keyward_core::Fetched { values, unrecorded })
     }
 
@@ -442,11 +523,11 @@ impl SecretStore for &Service {
         value: &SecretBytes,
         new: keyward_core::NewEntry,
     ) -> Result<keyward_core::Entry> {
-        self.change(name, EntryChange::Added, |v| v.add(name, value, new))
+        self.change(name, EntryChange::Added, None, |v| v.add(name, value, new))
     }
 
     fn rotate(&mut self, name: &str, value: &SecretBytes) -> Result<keyward_core::Entry> {
-        self.change(name, EntryChange::Rotated, |v| v.rotate(name, value))
+        self.change(name, EntryChange::Rotated, None, |v| v.rotate(name, value))
     }
 
     fn history(&mut self, name: &str) -> Result<Vec<keyward_core::VersionInfo>> {
@@ -458,15 +539,21 @@ impl SecretStore for &Service {
         name: &str,
         changes: keyward_core::EntryChanges,
     ) -> Result<keyward_core::Entry> {
-        self.change(name, EntryChange::Updated, |v| v.update(name, changes))
+        self.change(name, EntryChange::Updated, None, |v| {
+            v.update(name, changes)
+        })
     }
 
     fn remove(&mut self, name: &str) -> Result<()> {
-        self.change(name, EntryChange::Removed, |v| v.remove(name))
+        self.change(name, EntryChange::Removed, None, |v| v.remove(name))
     }
 
     fn audit_log(&mut self) -> Result<Vec<AuditEvent>> {
         self.with_vault(|v| v.audit_log())
+    }
+
+    fn verify_audit(&mut self) -> Result<keyward_core::AuditCheck> {
+        self.with_vault(|v| v.verify_audit())
     }
 
     fn watch_config(&mut self) -> Result<WatchConfig> {
@@ -474,7 +561,7 @@ impl SecretStore for &Service {
     }
 
     fn set_watch_config(&mut self, config: &WatchConfig) -> Result<()> {
-        Service::set_watch_config(self, config)
+        Service::set_watch_config(self, config, None)
     }
 
     fn findings(&mut self, all: bool) -> Result<Vec<StoredFinding>> {

@@ -86,6 +86,8 @@ pub struct Peer {
     /// The peer's working folder, when the kernel lets us read it (not for non-dumpable
     /// processes such as keyward's own CLI, which then states its folder itself).
     pub cwd: Option<PathBuf>,
+    /// The folder the peer says it works in (sent with each request).
+    pub stated_cwd: Option<String>,
 }
 
 impl Peer {
@@ -97,11 +99,20 @@ impl Peer {
             uid: cred.uid.as_raw(),
             pid,
             cwd: std::fs::read_link(format!("/proc/{pid}/cwd")).ok(),
+            stated_cwd: None,
         })
     }
 
     pub fn is_same_user(&self) -> bool {
         self.uid == rustix::process::geteuid().as_raw()
+    }
+
+    /// The process the agent acts for when it changes the vault.
+    pub fn actor(&self) -> keyward_core::Actor {
+        keyward_core::Actor {
+            pid: self.pid,
+            cwd: self.folder(self.stated_cwd.clone().unwrap_or_default()),
+        }
     }
 
     /// The folder to record: the kernel's word when it gives one, else the peer's own.

@@ -7,7 +7,8 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use keyward_core::findings::{FindingEvent, Findings, StoredFinding, finding_ids_key};
-use keyward_core::{Result, SecretBytes, Vault, WatchConfig};
+use keyward_core::time::Stamp;
+use keyward_core::{Entry, Result, SecretBytes, Vault, WatchConfig};
 use keyward_scan::KnownValues;
 use keyward_scan::walk::WalkOptions;
 use keyward_watch::{
@@ -17,7 +18,7 @@ use keyward_watch::{
 use serde::{Deserialize, Serialize};
 
 use crate::events::{AgentEvent, EventBus};
-use crate::notify::Notifier;
+use crate::notify::{Note, Notifier, Reminders};
 
 /// What `keyward status` tells of the watcher.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -38,6 +39,8 @@ pub(crate) struct WatchState {
     /// only when it changes.
     digest: [u8; 32],
     roots: usize,
+    entries: Vec<Entry>,
+    reminders: Reminders,
 }
 
 impl std::fmt::Debug for WatchState {
@@ -54,12 +57,15 @@ pub(crate) struct VaultView {
     ids_key: [u8; 32],
     digest: [u8; 32],
     config: WatchConfig,
+    /// The secrets' metadata (never values), for reminders while locked.
+    entries: Vec<Entry>,
 }
 
 impl VaultView {
     /// Reads every value once to build the matcher; the values are dropped (wiped) here.
     pub fn read(vault: &mut Vault) -> Result<VaultView> {
-        let names: Vec<String> = vault.list()?.into_iter().map(|e| e.name).collect();
+        let entries = vault.list()?;
+        let names: Vec<String> = entries.iter().map(|e| e.name.clone()).collect();
         let values: Vec<SecretBytes> = vault.get_many(&names)?;
         let key = vault.fingerprint_key();
         let pairs: Vec<(String, &[u8])> = names
@@ -80,6 +86,7 @@ impl VaultView {
             ids_key: finding_ids_key(&key),
             digest: key.mac(&digest_input),
             config: vault.watch_config()?,
+            entries,
         })
     }
 }
@@ -138,12 +145,15 @@ impl WatchState {
             config: view.config,
             digest: view.digest,
             roots: count,
+            entries: view.entries,
+            reminders: Reminders::default(),
         })
     }
 
     /// Takes a fresh view of the vault: a new matcher (and a whole rescan) when the secrets
     /// changed, new roots when the settings did.
     pub fn refresh(&mut self, view: VaultView) {
+        self.entries = view.entries;
         if view.config != self.config {
             let roots = roots(&view.config);
             self.roots = roots.len();
@@ -155,6 +165,13 @@ impl WatchState {
             self.engine.set_known(Some(view.known), view.ids_key);
             self.watcher.rescan();
         }
+    }
+
+    /// What became due since the last reminder (at most once a day per secret and reason).
+    pub fn remind(&mut self, now: Stamp) -> Option<Note> {
+        let open = self.findings().list(false);
+        let due = keyward_core::rotation::due(&self.entries, &open, now);
+        self.reminders.plan(&due, now)
     }
 
     pub fn config(&self) -> &WatchConfig {

@@ -99,7 +99,7 @@ fn every_event_reaches_a_subscriber_in_order() {
             change: EntryChange::Updated
         }
     );
-    let fetched = store.fetch(&["stripe".into()], "test").unwrap();
+    let fetched = store.fetch(&["stripe".into()], &"test".into()).unwrap();
     assert_eq!(fetched.values[0].expose(), b"sk_live_fedcba9876543210");
     assert!(fetched.unrecorded.is_none());
     match next(&events) {

@@ -81,6 +81,10 @@ pub enum Command {
     Project(commands::project::Args),
     /// The watcher's findings; ignore or resolve one
     Findings(commands::findings::Args),
+    /// Secrets to rotate: exposed, expired, overdue, due soon
+    Due(commands::due::Args),
+    /// Where a secret is used: projects, leaked files, programs
+    Where(commands::where_used::Args),
     /// Install the git pre-commit hook that runs `keyward scan --staged`
     Hook(commands::hook::Args),
     /// Copy a value to the clipboard; it is cleared after 30 s if still there

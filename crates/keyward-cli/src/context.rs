@@ -12,9 +12,9 @@ use crate::{output, password};
 pub fn fetch(
     store: &mut dyn SecretStore,
     names: &[String],
-    command: &str,
+    access: impl Into<keyward_core::Access>,
 ) -> keyward_core::Result<Vec<keyward_core::SecretBytes>> {
-    let fetched = store.fetch(names, command)?;
+    let fetched = store.fetch(names, &access.into())?;
     if let Some(err) = fetched.unrecorded {
         output::warn(&format!(
             "this access was not recorded in the access log: {err}"

@@ -35,7 +35,8 @@ pub fn vault_matcher(ctx: &Context, command: &str) -> Result<Option<VaultMatcher
     if names.is_empty() {
         return Ok(Some(VaultMatcher { key, known: None }));
     }
-    let values: Vec<SecretBytes> = crate::context::fetch(store.as_mut(), &names, command)?;
+    let values: Vec<SecretBytes> =
+        crate::context::fetch(store.as_mut(), &names, keyward_core::Access::new(command))?;
     let pairs: Vec<(String, &[u8])> = names
         .iter()
         .cloned()

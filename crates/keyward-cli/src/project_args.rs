@@ -25,7 +25,11 @@ pub struct ProjectArgs {
 
 impl ProjectArgs {
     /// Every variable with its value, fetched in one batch and recorded in the access log.
-    pub fn resolve(&self, ctx: &Context, command: &str) -> Result<Vec<(String, SecretBytes)>> {
+    pub fn resolve(
+        &self,
+        ctx: &Context,
+        access: keyward_core::Access,
+    ) -> Result<Vec<(String, SecretBytes)>> {
         let cwd = std::env::current_dir()
             .map_err(|e| Error::io("could not read the working directory", e))?;
         let project = Project::find(&cwd)?;
@@ -40,6 +44,6 @@ impl ProjectArgs {
             return Ok(plan.resolve(|_| Ok(Vec::new()))?);
         }
         let mut store = ctx.store()?;
-        Ok(plan.resolve(|names| crate::context::fetch(store.as_mut(), names, command))?)
+        Ok(plan.resolve(|names| crate::context::fetch(store.as_mut(), names, access.clone()))?)
     }
 }

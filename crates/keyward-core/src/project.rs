@@ -109,6 +109,28 @@ impl Project {
             .collect()
     }
 
+    /// The variables that take `entry`, in `[env]` and in each profile (`(profile, variable)`,
+    /// the profile `None` for `[env]`).
+    pub fn references(&self, entry: &str) -> Vec<(Option<String>, String)> {
+        let takes = |value: &String| reference::parse(value).unwrap_or(value) == entry;
+        let mut out: Vec<(Option<String>, String)> = self
+            .file
+            .env
+            .iter()
+            .filter(|(_, v)| takes(v))
+            .map(|(var, _)| (None, var.clone()))
+            .collect();
+        for (profile, p) in &self.file.profiles {
+            out.extend(
+                p.env
+                    .iter()
+                    .filter(|(_, v)| takes(v))
+                    .map(|(var, _)| (Some(profile.clone()), var.clone())),
+            );
+        }
+        out
+    }
+
     fn error(&self, err: &Error) -> Error {
         Error::Invalid(format!("{}: {err}", self.path.display()))
     }

@@ -5,7 +5,9 @@ use crate::crypto::keys::Key;
 use crate::error::{Error, Result};
 use crate::findings::{FindingState, Findings, StoredFinding};
 use crate::secret::SecretBytes;
-use crate::vault::{AuditEvent, Entry, EntryChanges, NewEntry, Vault, VersionInfo, WatchConfig};
+use crate::vault::{
+    AuditCheck, AuditEvent, Entry, EntryChanges, NewEntry, Vault, VersionInfo, WatchConfig,
+};
 
 /// Values read for a command, and the error that kept the access from the log, if any: a
 /// failure to record (a full disk) does not withhold the values, because losing access to your
@@ -16,11 +18,46 @@ pub struct Fetched {
     pub unrecorded: Option<Error>,
 }
 
+/// Who reads, for the access log: the keyward command, and what it hands the values to (the
+/// program `run` starts).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Access {
+    pub command: String,
+    pub detail: Option<String>,
+}
+
+impl Access {
+    pub fn new(command: &str) -> Self {
+        Access {
+            command: command.to_owned(),
+            detail: None,
+        }
+    }
+
+    pub fn with_detail(mut self, detail: impl Into<String>) -> Self {
+        self.detail = Some(detail.into());
+        self
+    }
+
+    /// The event recording this access by the calling process.
+    pub fn event(&self, names: &[String]) -> AuditEvent {
+        let mut event = AuditEvent::here(&self.command, names.to_vec());
+        event.detail = self.detail.clone();
+        event
+    }
+}
+
+impl From<&str> for Access {
+    fn from(command: &str) -> Self {
+        Access::new(command)
+    }
+}
+
 pub trait SecretStore {
     /// The current values of `names`, in order, read together, with the access recorded in
     /// the log as made by `command` of the calling process (over the agent's socket, the agent
     /// records the peer's pid and folder itself).
-    fn fetch(&mut self, names: &[String], command: &str) -> Result<Fetched>;
+    fn fetch(&mut self, names: &[String], access: &Access) -> Result<Fetched>;
     /// Records that `command` handled `names` without reading them through `fetch` (`import`).
     fn record(&mut self, command: &str, names: &[String]) -> Result<()>;
     /// The key of leak fingerprints, derived from the vault key: the scanner's matcher and
@@ -34,6 +71,8 @@ pub trait SecretStore {
     fn update(&mut self, name: &str, changes: EntryChanges) -> Result<Entry>;
     fn remove(&mut self, name: &str) -> Result<()>;
     fn audit_log(&mut self) -> Result<Vec<AuditEvent>>;
+    /// Checks the access log's chain; the error names the first bad record (exit 4).
+    fn verify_audit(&mut self) -> Result<AuditCheck>;
     /// What the watcher watches.
     fn watch_config(&mut self) -> Result<WatchConfig>;
     fn set_watch_config(&mut self, config: &WatchConfig) -> Result<()>;
@@ -49,11 +88,9 @@ pub trait SecretStore {
 }
 
 impl SecretStore for Vault {
-    fn fetch(&mut self, names: &[String], command: &str) -> Result<Fetched> {
+    fn fetch(&mut self, names: &[String], access: &Access) -> Result<Fetched> {
         let values = self.get_many(names)?;
-        let unrecorded = self
-            .record_access(&AuditEvent::here(command, names.to_vec()))
-            .err();
+        let unrecorded = self.record_access(&access.event(names)).err();
         Ok(Fetched { values, unrecorded })
     }
 
@@ -95,6 +132,10 @@ impl SecretStore for Vault {
 
     fn audit_log(&mut self) -> Result<Vec<AuditEvent>> {
         Vault::audit_log(self)
+    }
+
+    fn verify_audit(&mut self) -> Result<AuditCheck> {
+        Vault::verify_audit(self)
     }
 
     fn watch_config(&mut self) -> Result<WatchConfig> {

@@ -4,6 +4,7 @@ use std::process::ExitCode;
 
 use anyhow::Result;
 use keyward_core::NewEntry;
+use keyward_core::catalog::Catalog;
 use keyward_core::names::validate_name;
 use keyward_core::policy::RotateEvery;
 
@@ -31,16 +32,37 @@ pub fn run(ctx: &Context, args: Args) -> Result<ExitCode> {
     keyward_core::names::normalize_tags(&args.tags)?;
     let mut vault = ctx.store()?;
     let value = input::read_value(&args.name)?;
+    let provider = Catalog::builtin()?.identify(&args.name, value.expose());
+    let rotate_every = args.rotate_every.or(provider.map(|p| p.rotate_every));
     let entry = vault.add(
         &args.name,
         &value,
         NewEntry {
             tags: args.tags,
             note: None,
-            rotate_every: args.rotate_every,
+            rotate_every,
             expires: args.expires,
+            provider: provider.map(|p| p.id.clone()),
         },
     )?;
     output::note(&format!("added {}", entry.name));
+    if let Some(p) = provider {
+        let interval = match args.rotate_every {
+            Some(_) => String::new(),
+            None => format!(
+                "; rotate every {} by default (change it with `keyward set {} --rotate-every`)",
+                p.rotate_every, entry.name
+            ),
+        };
+        let page = if p.manage.is_empty() {
+            String::new()
+        } else {
+            format!("; keys are managed at {}", p.manage)
+        };
+        output::note(&format!(
+            "{} looks like {}'s{interval}{page}",
+            entry.name, p.name
+        ));
+    }
     Ok(ExitCode::SUCCESS)
 }

@@ -1,4 +1,5 @@
-//! `keyward audit [--json]`: the access log. Names and context, never values.
+//! `keyward audit [--json]`: the access log, names and context, never values. `keyward audit
+//! verify`: checks its chain; exit 0 intact, 4 broken, naming the first bad record.
 
 use std::process::ExitCode;
 
@@ -8,13 +9,38 @@ use crate::context::Context;
 use crate::output;
 
 #[derive(Debug, clap::Args)]
+#[command(args_conflicts_with_subcommands = true)]
 pub struct Args {
+    #[command(subcommand)]
+    action: Option<Action>,
     /// Print a JSON array of objects
     #[arg(long)]
     json: bool,
 }
 
+#[derive(Debug, clap::Subcommand)]
+enum Action {
+    /// Check that no record was changed, moved, removed or cut off (exit 4 if one was)
+    Verify,
+}
+
 pub fn run(ctx: &Context, args: Args) -> Result<ExitCode> {
+    if let Some(Action::Verify) = args.action {
+        let check = ctx.store()?.verify_audit()?;
+        let before = if check.unchained > 0 {
+            format!(
+                " ({} from before records were chained, checked one by one)",
+                check.unchained
+            )
+        } else {
+            String::new()
+        };
+        output::stdout_text(&format!(
+            "the access log is intact: {} records{before}\n",
+            check.records
+        ))?;
+        return Ok(ExitCode::SUCCESS);
+    }
     let events = ctx.store()?.audit_log()?;
     if args.json {
         output::stdout_json(&events)?;
@@ -30,13 +56,17 @@ pub fn run(ctx: &Context, args: Args) -> Result<ExitCode> {
                 e.time.to_string(),
                 e.command.clone(),
                 e.pid.to_string(),
-                e.names.join(","),
+                match &e.detail {
+                    Some(detail) if e.names.is_empty() => detail.clone(),
+                    Some(detail) => format!("{} ({detail})", e.names.join(",")),
+                    None => e.names.join(","),
+                },
                 e.cwd.clone(),
             ]
         })
         .collect();
     output::stdout_text(&output::table(
-        &["TIME", "COMMAND", "PID", "SECRETS", "FOLDER"],
+        &["TIME", "COMMAND", "PID", "SECRETS / DETAIL", "FOLDER"],
         &rows,
     ))?;
     Ok(ExitCode::SUCCESS)

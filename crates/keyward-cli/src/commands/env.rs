@@ -27,7 +27,9 @@ pub struct Args {
 }
 
 pub fn run(ctx: &Context, args: Args) -> Result<ExitCode> {
-    let vars = args.project.resolve(ctx, "env")?;
+    let vars = args
+        .project
+        .resolve(ctx, keyward_core::Access::new("env"))?;
     let format = match args.format {
         Format::Sh => EnvFormat::Sh,
         Format::Fish => EnvFormat::Fish,

@@ -5,6 +5,7 @@ pub mod agent;
 pub mod audit;
 pub mod completions;
 pub mod copy;
+pub mod due;
 pub mod env;
 pub mod findings;
 pub mod get;
@@ -26,6 +27,7 @@ pub mod set;
 pub mod status;
 pub mod unlock;
 pub mod watch;
+pub mod where_used;
 
 use std::process::ExitCode;
 
@@ -61,6 +63,8 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         Command::Watch(args) => watch::run(&ctx, args),
         Command::Project(args) => project::run(&ctx, args),
         Command::Findings(args) => findings::run(&ctx, args),
+        Command::Due(args) => due::run(&ctx, args),
+        Command::Where(args) => where_used::run(&ctx, args),
         Command::Hook(args) => hook::run(args),
         Command::Completions(args) => completions::run(args),
         Command::Man(args) => man::run(args),
@@ -129,5 +133,26 @@ pub mod parse {
 
     pub fn expiry_or_never(text: &str) -> Result<OrNever<jiff::civil::Date>, String> {
         or_never(text, expiry)
+    }
+
+    /// A provider id from the catalog.
+    pub fn provider(text: &str) -> Result<String, String> {
+        let catalog = keyward_core::catalog::Catalog::builtin().map_err(|e| e.to_string())?;
+        match catalog.get(text) {
+            Some(p) => Ok(p.id.clone()),
+            None => Err(format!(
+                "unknown provider {text:?}; known: {}",
+                catalog
+                    .providers()
+                    .iter()
+                    .map(|p| p.id.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )),
+        }
+    }
+
+    pub fn provider_or_never(text: &str) -> Result<OrNever<String>, String> {
+        or_never(text, provider)
     }
 }

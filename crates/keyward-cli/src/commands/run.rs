@@ -31,9 +31,17 @@ pub struct Args {
 }
 
 pub fn run(ctx: &Context, args: Args) -> Result<ExitCode> {
-    let vars = args.project.resolve(ctx, "run")?;
     let mut command = args.command.into_iter();
     let program = command.next().unwrap_or_default();
+    // The access log names the program that gets the secrets, not its arguments.
+    let program_name = std::path::Path::new(&program)
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let vars = args.project.resolve(
+        ctx,
+        keyward_core::Access::new("run").with_detail(program_name),
+    )?;
     let spec = ChildSpec {
         program,
         args: command.collect(),

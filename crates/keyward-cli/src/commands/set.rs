@@ -17,6 +17,9 @@ pub struct Args {
     /// How often it should be rotated (90d, 12w, 1y), or `never`
     #[arg(long, value_name = "INTERVAL", value_parser = parse::rotate_every_or_never)]
     rotate_every: Option<OrNever<RotateEvery>>,
+    /// Who issued it, from the provider catalog (stripe, aws, github, ...), or `never` to clear
+    #[arg(long, value_name = "PROVIDER", value_parser = parse::provider_or_never)]
+    provider: Option<OrNever<String>>,
     /// The day it stops working (YYYY-MM-DD), or `never`
     #[arg(long, value_name = "DATE", value_parser = parse::expiry_or_never)]
     expires: Option<OrNever<jiff::civil::Date>>,
@@ -53,6 +56,8 @@ pub fn run(ctx: &Context, args: Args) -> Result<ExitCode> {
         },
         rotate_every: args.rotate_every.map(|OrNever(v)| v),
         expires: args.expires.map(|OrNever(v)| v),
+        snoozed_until: None,
+        provider: args.provider.map(|OrNever(v)| v),
     };
     if changes.is_empty() {
         return Err(keyward_core::Error::Invalid(

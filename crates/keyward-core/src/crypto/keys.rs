@@ -70,6 +70,7 @@ pub enum Purpose {
     Audit,
     Fingerprints,
     Findings,
+    AuditChain,
 }
 
 impl Purpose {
@@ -81,6 +82,7 @@ impl Purpose {
             Purpose::Audit => b"keyward v1 audit log",
             Purpose::Fingerprints => b"keyward v1 leak fingerprints",
             Purpose::Findings => b"keyward v1 findings",
+            Purpose::AuditChain => b"keyward v1 audit chain",
         }
     }
 }
@@ -98,6 +100,7 @@ struct KeySet {
     audit: Key,
     fingerprints: Key,
     findings: Key,
+    audit_chain: Key,
 }
 
 impl VaultKeys {
@@ -109,6 +112,7 @@ impl VaultKeys {
             audit: vault_key.derive(vault_id, Purpose::Audit.label()),
             fingerprints: vault_key.derive(vault_id, Purpose::Fingerprints.label()),
             findings: vault_key.derive(vault_id, Purpose::Findings.label()),
+            audit_chain: vault_key.derive(vault_id, Purpose::AuditChain.label()),
             vault: vault_key,
         }))
     }
@@ -125,6 +129,7 @@ impl VaultKeys {
             Purpose::Audit => &self.0.audit,
             Purpose::Fingerprints => &self.0.fingerprints,
             Purpose::Findings => &self.0.findings,
+            Purpose::AuditChain => &self.0.audit_chain,
         }
     }
 
@@ -193,6 +198,7 @@ mod tests {
             keys.subkey(Purpose::Audit).expose(),
             keys.subkey(Purpose::Fingerprints).expose(),
             keys.subkey(Purpose::Findings).expose(),
+            keys.subkey(Purpose::AuditChain).expose(),
         ];
         for (i, a) in all.iter().enumerate() {
             for b in all.iter().skip(i + 1) {

@@ -149,6 +149,7 @@ impl Vault {
             Some(())
         })?;
         tx.commit().map_err(write_error)?;
+        self.record_change("add", vec![name.to_owned()], None);
         Entry::from_record(record)
     }
 
@@ -211,6 +212,8 @@ impl Vault {
         insert_version(&tx, &codec, row.id, seq, value, now)?;
         row.record.current = seq;
         row.record.rotated = now.unix();
+        // A new value starts its interval afresh; a snooze of the old one no longer applies.
+        row.record.snoozed_until = None;
         row.record.updated = now.unix();
         rewrite(&tx, &codec, &row)?;
         integrity::update_state(&tx, &codec, |s| {
@@ -218,6 +221,7 @@ impl Vault {
             Some(())
         })?;
         tx.commit().map_err(write_error)?;
+        self.record_change("rotate", vec![name.to_owned()], None);
         Entry::from_record(row.record)
     }
 
@@ -266,6 +270,7 @@ impl Vault {
         rewrite(&tx, &codec, &row)?;
         integrity::update_state(&tx, &codec, |_| Some(()))?;
         tx.commit().map_err(write_error)?;
+        self.record_change("set", vec![name.to_owned()], None);
         Entry::from_record(row.record)
     }
 
@@ -292,6 +297,7 @@ impl Vault {
             Some(())
         })?;
         tx.commit().map_err(write_error)?;
+        self.record_change("rm", vec![name.to_owned()], None);
         Ok(())
     }
 }

@@ -23,6 +23,12 @@ pub struct Entry {
     pub expires: Option<Date>,
     /// The number of the current value: 1 after `add`, one more after each `rotate`.
     pub version: u32,
+    /// Not reported overdue or due before then (`keyward due --snooze`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub snoozed_until: Option<Stamp>,
+    /// The provider catalog's id of who issued it (`stripe`, `aws`, ...).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub provider: Option<String>,
 }
 
 impl Entry {
@@ -48,6 +54,8 @@ impl Entry {
             rotate_every,
             expires,
             version: record.current,
+            snoozed_until: record.snoozed_until.map(Stamp::from_unix),
+            provider: record.provider,
         })
     }
 }
@@ -59,6 +67,8 @@ pub struct NewEntry {
     pub note: Option<String>,
     pub rotate_every: Option<RotateEvery>,
     pub expires: Option<Date>,
+    #[serde(default)]
+    pub provider: Option<String>,
 }
 
 impl NewEntry {
@@ -77,6 +87,8 @@ impl NewEntry {
             rotate_every_days: self.rotate_every.map(|r| r.days()),
             expires: self.expires.map(|d| d.to_string()),
             current: 1,
+            snoozed_until: None,
+            provider: self.provider,
         })
     }
 }
@@ -104,6 +116,18 @@ pub struct EntryChanges {
         deserialize_with = "present"
     )]
     pub expires: Option<Option<Date>>,
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "present"
+    )]
+    pub snoozed_until: Option<Option<Stamp>>,
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "present"
+    )]
+    pub provider: Option<Option<String>>,
 }
 
 /// A field that is present is a change, even when its value is `null` (which clears it); an
@@ -120,6 +144,8 @@ impl EntryChanges {
             && self.note.is_none()
             && self.rotate_every.is_none()
             && self.expires.is_none()
+            && self.snoozed_until.is_none()
+            && self.provider.is_none()
     }
 
     pub(crate) fn apply(self, record: &mut SecretRecord, now: Stamp) -> Result<()> {
@@ -137,6 +163,12 @@ impl EntryChanges {
         }
         if let Some(expires) = self.expires {
             record.expires = expires.map(|d| d.to_string());
+        }
+        if let Some(until) = self.snoozed_until {
+            record.snoozed_until = until.map(|s| s.unix());
+        }
+        if let Some(provider) = self.provider {
+            record.provider = provider;
         }
         record.updated = now.unix();
         Ok(())

@@ -25,7 +25,7 @@ use crate::crypto::random_array;
 use crate::error::{Error, Result, write_error};
 use crate::secret::{SecretBytes, ct_eq};
 
-pub use audit::AuditEvent;
+pub use audit::{Actor, AuditCheck, AuditEvent};
 pub use entry::{Entry, EntryChanges, NewEntry, VersionInfo};
 pub use findings::FindingsStore;
 pub use settings::WatchConfig;
@@ -116,7 +116,11 @@ impl VaultFile {
         }
         let vault_key = unwrap_vault_key(&password_keys.wrap, &self.header)?;
         let keys = VaultKeys::new(vault_key, &self.header.vault_id);
-        let vault = Vault { file: self, keys };
+        let vault = Vault {
+            file: self,
+            keys,
+            actor: None,
+        };
         integrity::read_state(&vault.file.conn, &vault.codec())?;
         Ok(vault)
     }
@@ -168,6 +172,8 @@ fn check_password(password: &SecretBytes) -> Result<()> {
 pub struct Vault {
     file: VaultFile,
     keys: VaultKeys,
+    /// The process changes are recorded for (set by an agent); `None` for this process.
+    actor: Option<audit::Actor>,
 }
 
 impl Vault {
@@ -218,6 +224,7 @@ impl Vault {
                     secrets: 0,
                     versions: 0,
                     audit: Some(0),
+                    audit_head: None,
                 },
             )?;
             tx.commit().map_err(write_error)?;
@@ -243,6 +250,7 @@ impl Vault {
                 path: path.to_path_buf(),
             },
             keys,
+            actor: None,
         })
     }
 
@@ -286,6 +294,7 @@ impl Vault {
         }
         tx.commit().map_err(write_error)?;
         self.file.header = header;
+        self.record_change("passwd", Vec::new(), None);
         Ok(())
     }
 

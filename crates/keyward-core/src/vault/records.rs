@@ -26,6 +26,12 @@ pub(crate) struct SecretRecord {
     pub expires: Option<String>,
     /// The `seq` of the current value in `versions`.
     pub current: u32,
+    /// `keyward due --snooze`: not reported overdue or due before then (unix seconds).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub snoozed_until: Option<i64>,
+    /// The catalog's id of the provider that issued it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub provider: Option<String>,
 }
 
 /// One stored value's metadata (the `versions.sealed` column).
@@ -43,6 +49,18 @@ pub(crate) struct StateRecord {
     /// starts with the next record.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub audit: Option<u64>,
+    /// The access log's chain: kept here too, so cutting records off its end is detected.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub audit_head: Option<ChainHead>,
+}
+
+/// Where the access log's chain starts and ends, and the MAC of its last record.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub(crate) struct ChainHead {
+    /// The first chained record (records before it predate the chain).
+    pub first: i64,
+    pub last: i64,
+    pub mac: [u8; 32],
 }
 
 pub(crate) struct Codec<'a> {

@@ -56,6 +56,9 @@ const MIGRATIONS: &[&str] = &[
         rev INTEGER NOT NULL,
         sealed BLOB NOT NULL
      ) STRICT;",
+    // 4: the access log becomes a chain: each record's keyed MAC covers the one before it.
+    // Records written before have none (NULL) and are reported as such.
+    "ALTER TABLE audit ADD COLUMN mac BLOB;",
 ];
 
 pub const LATEST_VERSION: i64 = MIGRATIONS.len() as i64;

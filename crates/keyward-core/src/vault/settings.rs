@@ -8,7 +8,6 @@ use std::path::Path;
 
 use crate::crypto::aead::Table;
 use crate::error::{Result, write_error};
-use crate::project::PROJECT_FILE;
 use crate::vault::AuditEvent;
 
 use super::Vault;
@@ -49,7 +48,7 @@ impl WatchConfig {
             if !matches!(event.command.as_str(), "run" | "env") {
                 continue;
             }
-            let Some(folder) = project_folder(Path::new(&event.cwd)) else {
+            let Some(folder) = crate::usage::project_folder(Path::new(&event.cwd)) else {
                 continue;
             };
             let watched = self
@@ -62,13 +61,6 @@ impl WatchConfig {
         }
         out
     }
-}
-
-/// The folder of the `keyward.toml` that governs `cwd`, if there is one.
-fn project_folder(cwd: &Path) -> Option<String> {
-    cwd.ancestors()
-        .find(|dir| dir.join(PROJECT_FILE).is_file())
-        .map(|dir| dir.display().to_string())
 }
 
 impl Vault {
@@ -113,6 +105,17 @@ impl Vault {
         )
         .map_err(write_error)?;
         tx.commit().map_err(write_error)?;
+        let detail = format!(
+            "watching {}; history files {}; editor backups {}",
+            if config.projects.is_empty() {
+                "no projects".to_owned()
+            } else {
+                config.projects.join(", ")
+            },
+            if config.history { "on" } else { "off" },
+            if config.editor_backups { "on" } else { "off" },
+        );
+        self.record_change("project", Vec::new(), Some(detail));
         Ok(())
     }
 }
@@ -130,14 +133,15 @@ mod tests {
         let b = dir.path().join("b");
         std::fs::create_dir_all(a.join("src")).unwrap();
         std::fs::create_dir_all(&b).unwrap();
-        std::fs::write(a.join(PROJECT_FILE), "[env]\n").unwrap();
-        std::fs::write(b.join(PROJECT_FILE), "[env]\n").unwrap();
+        std::fs::write(a.join(crate::project::PROJECT_FILE), "[env]\n").unwrap();
+        std::fs::write(b.join(crate::project::PROJECT_FILE), "[env]\n").unwrap();
         let event = |command: &str, cwd: &Path| AuditEvent {
             time: crate::time::Stamp::now(),
             command: command.into(),
             names: vec![],
             cwd: cwd.display().to_string(),
             pid: 1,
+            detail: None,
         };
         let log = vec![
             event("run", &a.join("src")),
