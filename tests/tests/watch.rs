@@ -19,61 +19,13 @@ use std::sync::mpsc::{self, Receiver};
 use std::time::{Duration, Instant};
 
 use base64::Engine as _;
+use common::agent::{Agent, status};
 use common::{TestHome, have_tool, messages, run_with_stdin};
 use serde_json::Value;
 
 const STRIPE: &str = "sk_live_51HqLyjWDarjtT1zdp7dcQx9";
 const DB: &str = "pg-pass-7f3e9a1c2b5d4e6f";
 const WAIT: Duration = Duration::from_secs(15);
-
-/// A running `keyward agent`, unlocked from the password file, its stderr in a log file.
-struct Agent {
-    child: Child,
-    log: PathBuf,
-}
-
-impl Agent {
-    fn start(home: &TestHome, env: &[(&str, &str)]) -> Agent {
-        let log = home.dir.path().join("agent-stderr.log");
-        let mut cmd = home.command_env(&["agent"]);
-        cmd.stdout(Stdio::null())
-            .stderr(std::fs::File::create(&log).unwrap());
-        for (k, v) in env {
-            cmd.env(k, v);
-        }
-        let child = cmd.spawn().unwrap();
-        let agent = Agent { child, log };
-        let deadline = Instant::now() + Duration::from_secs(20);
-        while Instant::now() < deadline {
-            if status(home)["unlocked"] == true {
-                return agent;
-            }
-            std::thread::sleep(Duration::from_millis(20));
-        }
-        panic!("the agent did not come up unlocked");
-    }
-
-    fn pid(&self) -> u32 {
-        self.child.id()
-    }
-
-    fn log(&self) -> String {
-        std::fs::read_to_string(&self.log).unwrap_or_default()
-    }
-}
-
-impl Drop for Agent {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn status(home: &TestHome) -> Value {
-    let mut cmd = home.bare_command();
-    cmd.args(["status", "--json"]);
-    serde_json::from_slice(&run_with_stdin(cmd, b"").stdout).unwrap()
-}
 
 /// `keyward watch --format json` following the agent: its lines as JSON values.
 struct Subscriber {

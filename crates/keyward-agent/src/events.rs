@@ -39,6 +39,11 @@ pub enum AgentEvent {
     WatchDegraded {
         message: String,
     },
+    /// Unusual use: a secret read from a new folder or by a new program, many secrets read
+    /// within a minute, repeated wrong passwords.
+    Anomaly {
+        message: String,
+    },
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]

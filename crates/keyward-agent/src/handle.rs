@@ -38,7 +38,11 @@ impl Agent {
         drop(VaultFile::open(&home.vault_path())?);
         let listener = socket::bind(&socket_path)?;
 
-        let service = Arc::new(Service::new(home.vault_path(), options));
+        let service = Arc::new(Service::new(
+            home.vault_path(),
+            keyward_core::throttle::UnlockThrottle::new(home),
+            options,
+        ));
         let connections = Arc::new(Connections::default());
         let stopping = Arc::new(AtomicBool::new(false));
         let accept = {

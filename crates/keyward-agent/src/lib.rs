@@ -16,6 +16,7 @@
 //! # }
 //! ```
 
+mod anomaly;
 mod client;
 mod events;
 mod handle;

@@ -2,7 +2,7 @@
 //! clock, and the event bus. Shared by every connection thread and by the in-process handle.
 
 use std::path::PathBuf;
-use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
@@ -14,6 +14,9 @@ use keyward_core::{
 };
 use keyward_watch::WatchOptions;
 
+use keyward_core::throttle::UnlockThrottle;
+
+use crate::anomaly::{Anomalies, failed_unlocks};
 use crate::events::{AgentEvent, EntryChange, EventBus, LockReason, Subscription};
 use crate::protocol::{AgentStatus, Request, Response, WireSecret};
 use crate::socket::Peer;
@@ -50,8 +53,9 @@ pub(crate) struct Service {
     watch: Mutex<Option<WatchState>>,
     /// Set once the agent shuts down: an unlock that finishes after that keeps nothing.
     closed: AtomicBool,
-    /// Wrong passwords since the last unlock, recorded with the next one.
-    failed_unlocks: AtomicU32,
+    /// Wrong passwords in a row, kept in the home so restarts do not reset them.
+    throttle: UnlockThrottle,
+    anomalies: Mutex<Anomalies>,
 }
 
 #[derive(Debug)]
@@ -65,7 +69,7 @@ struct State {
 pub(crate) type Deferred = Box<dyn FnOnce(&Service) + Send>;
 
 impl Service {
-    pub fn new(vault_path: PathBuf, options: AgentOptions) -> Self {
+    pub fn new(vault_path: PathBuf, throttle: UnlockThrottle, options: AgentOptions) -> Self {
         Service {
             vault_path,
             options,
@@ -76,7 +80,8 @@ impl Service {
             events: Arc::new(EventBus::default()),
             watch: Mutex::new(None),
             closed: AtomicBool::new(false),
-            failed_unlocks: AtomicU32::new(0),
+            throttle,
+            anomalies: Mutex::new(Anomalies::default()),
         }
     }
 
@@ -153,8 +158,15 @@ impl Service {
         id: i64,
         state: FindingState,
         reason: Option<String>,
+        actor: Option<Actor>,
     ) -> Result<StoredFinding> {
+        let detail = keyward_core::findings::state_change_detail(id, state, reason.as_deref());
         let event = self.with_findings(|f| f.set_state(id, state, reason))?;
+        // Recorded when the vault is unlocked; a locked agent still takes the user's word.
+        let record = AuditEvent::here("findings", event.finding.secret.iter().cloned().collect())
+            .with_detail(detail)
+            .by(actor.as_ref());
+        let _ = self.with_vault(|v| v.record_access(&record));
         self.publish(AgentEvent::Finding {
             change: event.change,
             finding: event.finding.clone(),
@@ -179,16 +191,20 @@ impl Service {
     /// Unlocks with `password` for `actor` (the process asking; `None` for this one), keeping
     /// the vault for later requests. The unlock is recorded, with the failed attempts before it.
     pub fn unlock(&self, password: &SecretBytes, actor: Option<Actor>) -> Result<()> {
-        let mut vault = match VaultFile::open(&self.vault_path)?.unlock(password) {
+        let file = VaultFile::open(&self.vault_path)?;
+        self.throttle.wait();
+        let mut vault = match file.unlock(password) {
             Ok(vault) => vault,
             Err(err) => {
-                if matches!(err, Error::WrongPassword) {
-                    self.failed_unlocks.fetch_add(1, Ordering::SeqCst);
+                if matches!(err, Error::WrongPassword)
+                    && let Some(alert) = failed_unlocks(self.throttle.failed())
+                {
+                    self.alert(alert);
                 }
                 return Err(err);
             }
         };
-        let failed = self.failed_unlocks.swap(0, Ordering::SeqCst);
+        let failed = self.throttle.succeeded();
         let mut event = AuditEvent::here("unlock", Vec::new()).by(actor.as_ref());
         if failed > 0 {
             event = event.with_detail(format!("after {failed} failed attempts"));
@@ -296,9 +312,34 @@ impl Service {
     /// Appends `event` to the access log and tells subscribers. A failure is returned for the
     /// caller to report; the values were already handed over.
     pub fn record_event(&self, event: AuditEvent) -> Result<()> {
+        let alerts = {
+            let mut anomalies = self
+                .anomalies
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
+            if !anomalies.is_loaded() {
+                anomalies.load(&self.with_vault(|v| v.audit_log())?);
+            }
+            anomalies.check(&event, Instant::now())
+        };
         self.with_vault(|v| v.record_access(&event))?;
         self.publish(AgentEvent::AccessRecorded { access: event });
+        for alert in alerts {
+            self.alert(alert);
+        }
         Ok(())
+    }
+
+    /// Tells of unusual use: an event for subscribers, a desktop notification, the log.
+    fn alert(&self, message: String) {
+        tracing::warn!("{message}");
+        if self.options.notifications {
+            crate::notify::show(&crate::notify::Note {
+                summary: "keyward: unusual use".into(),
+                body: message.clone(),
+            });
+        }
+        self.publish(AgentEvent::Anomaly { message });
     }
 
     /// Runs a change to one entry and tells subscribers when it took.
@@ -414,7 +455,7 @@ impl Service {
                 findings: self.findings(all)?,
             },
             Request::SetFindingState { id, state, reason } => Response::Finding {
-                finding: self.set_finding_state(id, state, reason)?,
+                finding: self.set_finding_state(id, state, reason, actor())?,
             },
             Request::WatchConfig => Response::WatchConfig {
                 config: self.watch_config()?,
@@ -574,6 +615,6 @@ impl SecretStore for &Service {
         state: FindingState,
         reason: Option<String>,
     ) -> Result<StoredFinding> {
-        Service::set_finding_state(self, id, state, reason)
+        Service::set_finding_state(self, id, state, reason, None)
     }
 }

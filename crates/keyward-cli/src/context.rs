@@ -63,7 +63,18 @@ impl Context {
     pub fn unlock(&self) -> Result<Vault> {
         let file = VaultFile::open(&self.home.vault_path())?;
         let password = password::master(&self.global, "Master password: ")?;
-        let vault = file.unlock(&password)?;
+        let throttle = keyward_core::throttle::UnlockThrottle::new(&self.home);
+        throttle.wait();
+        let vault = match file.unlock(&password) {
+            Ok(vault) => vault,
+            Err(err) => {
+                if matches!(err, keyward_core::Error::WrongPassword) {
+                    throttle.failed();
+                }
+                return Err(err.into());
+            }
+        };
+        throttle.succeeded();
         if vault.is_insecure_kdf() {
             output::warn(INSECURE_VAULT_WARNING);
         }

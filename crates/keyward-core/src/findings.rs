@@ -14,6 +14,16 @@ use crate::error::{Error, Result};
 use crate::time::Stamp;
 use crate::vault::FindingsStore;
 
+/// What the access log says of the user's word on a finding.
+pub fn state_change_detail(id: i64, state: FindingState, reason: Option<&str>) -> String {
+    match (state, reason) {
+        (FindingState::Ignored, Some(reason)) => format!("ignored finding {id}: {reason}"),
+        (FindingState::Ignored, None) => format!("ignored finding {id}"),
+        (FindingState::Resolved, _) => format!("resolved finding {id}"),
+        (FindingState::Open, _) => format!("reopened finding {id}"),
+    }
+}
+
 /// The key of finding ids (their `fingerprint`), derived from the vault's fingerprint subkey:
 /// the same leak has the same id in every scan and watch of one vault, and the id means nothing
 /// without the vault.

@@ -18,6 +18,7 @@ pub mod project;
 pub mod rotation;
 pub mod secret;
 pub mod store;
+pub mod throttle;
 pub mod time;
 pub mod usage;
 pub mod vault;

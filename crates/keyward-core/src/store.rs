@@ -157,6 +157,10 @@ impl SecretStore for Vault {
         reason: Option<String>,
     ) -> Result<StoredFinding> {
         let mut findings = Findings::open(self.findings_store()?)?;
-        Ok(findings.set_state(id, state, reason)?.finding)
+        let detail = crate::findings::state_change_detail(id, state, reason.as_deref());
+        let changed = findings.set_state(id, state, reason)?.finding;
+        let secrets = changed.secret.iter().cloned().collect();
+        self.record_change("findings", secrets, Some(detail));
+        Ok(changed)
     }
 }

@@ -7,6 +7,8 @@
     clippy::indexing_slicing
 )]
 
+pub mod agent;
+
 use std::io::Write;
 use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};

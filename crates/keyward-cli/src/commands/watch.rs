@@ -73,6 +73,7 @@ fn follow(ctx: &Context, format: Format) -> Result<ExitCode> {
         match event? {
             AgentEvent::Finding { change, finding } => print_stored(change, &finding, format)?,
             AgentEvent::WatchDegraded { message } => output::warn(&message),
+            AgentEvent::Anomaly { message } => output::warn(&format!("unusual use: {message}")),
             _ => {}
         }
     }
