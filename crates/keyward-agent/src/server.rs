@@ -90,6 +90,10 @@ fn serve_connection(service: &Service, mut stream: UnixStream) {
     let mut peer = match Peer::of(&stream) {
         Ok(peer) if peer.is_same_user() => peer,
         _ => {
+            // Take the request off the wire first (briefly), so the refusal is read as the
+            // reply rather than lost to a connection closed under the client's feet.
+            let _ = stream.set_read_timeout(Some(Duration::from_secs(1)));
+            let _ = read_frame::<Envelope<Request>>(&mut stream);
             let _ = write_frame(&mut stream, &Response::error(&Error::ForeignPeer));
             return;
         }
