@@ -163,6 +163,12 @@ fn audit_verify_passes_normal_use_and_names_the_first_tampered_record() {
     home.ok(&["rm", "a"], b"");
     let out = String::from_utf8(home.ok(&["audit", "verify"], b"")).unwrap();
     assert_eq!(out, "the access log is intact: 7 records\n");
+    // Retention never drops a younger record.
+    let said = home.ok_messages(&["audit", "prune", "--older-than", "1d"], b"");
+    assert!(said.contains("removed 0 records older than"), "{said}");
+    home.fails(&["audit", "prune", "--older-than", "soon"], b"", 2);
+    let out = String::from_utf8(home.ok(&["audit", "verify"], b"")).unwrap();
+    assert_eq!(out, "the access log is intact: 7 records\n");
 
     let tamper = |sql: &str| {
         let copy = TestHome::new();

@@ -236,6 +236,13 @@ impl SecretStore for AgentClient {
         }
     }
 
+    fn prune_audit(&mut self, before: keyward_core::time::Stamp) -> Result<u64> {
+        match self.call(Request::PruneAudit { before })? {
+            Response::Pruned { removed } => Ok(removed),
+            _ => Err(unexpected()),
+        }
+    }
+
     fn watch_config(&mut self) -> Result<WatchConfig> {
         match self.call(Request::WatchConfig)? {
             Response::WatchConfig { config } => Ok(config),

@@ -84,6 +84,9 @@ pub enum Request {
     },
     AuditLog,
     VerifyAudit,
+    PruneAudit {
+        before: keyward_core::time::Stamp,
+    },
     FingerprintKey,
     Findings {
         all: bool,
@@ -112,6 +115,7 @@ pub enum Response {
     History { versions: Vec<VersionInfo> },
     Events { events: Vec<AuditEvent> },
     AuditCheck { check: AuditCheck },
+    Pruned { removed: u64 },
     Key { key: WireSecret },
     Findings { findings: Vec<StoredFinding> },
     Finding { finding: StoredFinding },

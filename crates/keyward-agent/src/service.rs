@@ -451,6 +451,9 @@ impl Service {
             Request::VerifyAudit => Response::AuditCheck {
                 check: self.with_vault(|v| v.verify_audit())?,
             },
+            Request::PruneAudit { before } => Response::Pruned {
+                removed: self.with_vault(|v| as_actor(v, actor(), |v| v.prune_audit(before)))?,
+            },
             Request::Findings { all } => Response::Findings {
                 findings: self.findings(all)?,
             },
@@ -595,6 +598,10 @@ impl SecretStore for &Service {
 
     fn verify_audit(&mut self) -> Result<keyward_core::AuditCheck> {
         self.with_vault(|v| v.verify_audit())
+    }
+
+    fn prune_audit(&mut self, before: keyward_core::time::Stamp) -> Result<u64> {
+        self.with_vault(|v| v.prune_audit(before))
     }
 
     fn watch_config(&mut self) -> Result<WatchConfig> {

@@ -73,6 +73,8 @@ pub trait SecretStore {
     fn audit_log(&mut self) -> Result<Vec<AuditEvent>>;
     /// Checks the access log's chain; the error names the first bad record (exit 4).
     fn verify_audit(&mut self) -> Result<AuditCheck>;
+    /// Removes access-log records older than `before` (never a younger one); how many.
+    fn prune_audit(&mut self, before: crate::time::Stamp) -> Result<u64>;
     /// What the watcher watches.
     fn watch_config(&mut self) -> Result<WatchConfig>;
     fn set_watch_config(&mut self, config: &WatchConfig) -> Result<()>;
@@ -136,6 +138,10 @@ impl SecretStore for Vault {
 
     fn verify_audit(&mut self) -> Result<AuditCheck> {
         Vault::verify_audit(self)
+    }
+
+    fn prune_audit(&mut self, before: crate::time::Stamp) -> Result<u64> {
+        Vault::prune_audit(self, before)
     }
 
     fn watch_config(&mut self) -> Result<WatchConfig> {

@@ -22,9 +22,25 @@ pub struct Args {
 enum Action {
     /// Check that no record was changed, moved, removed or cut off (exit 4 if one was)
     Verify,
+    /// Remove records older than a period (oldest first; never a younger one): 365d, 52w, 2y
+    Prune {
+        #[arg(long, value_name = "PERIOD", value_parser = super::parse::rotate_every)]
+        older_than: keyward_core::policy::RotateEvery,
+    },
 }
 
 pub fn run(ctx: &Context, args: Args) -> Result<ExitCode> {
+    if let Some(Action::Prune { older_than }) = args.action {
+        let now = keyward_core::time::Stamp::now().unix();
+        let before =
+            keyward_core::time::Stamp::from_unix(now - i64::from(older_than.days()) * 86_400);
+        let removed = ctx.store()?.prune_audit(before)?;
+        output::note(&format!(
+            "removed {removed} records older than {}; the chain goes on from the last of them",
+            before.date()
+        ));
+        return Ok(ExitCode::SUCCESS);
+    }
     if let Some(Action::Verify) = args.action {
         let check = ctx.store()?.verify_audit()?;
         let before = if check.unchained > 0 {

@@ -122,20 +122,22 @@ impl Vault {
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)
             .map_err(write_error)?;
-        let (id, rows): (i64, i64) = tx.query_row(
-            "SELECT COALESCE(MAX(id), 0) + 1, COUNT(*) FROM audit",
+        let (max_id, rows): (i64, i64) = tx.query_row(
+            "SELECT COALESCE(MAX(id), 0), COUNT(*) FROM audit",
             [],
             |r| Ok((r.get(0)?, r.get(1)?)),
         )?;
         let rows = u64::try_from(rows).map_err(|_| Error::corrupt("a negative row count"))?;
         let (rev, mut state) = integrity::read_state(&tx, &codec)?;
+        // Ids never go back, even after every record was pruned.
+        let id = max_id.max(state.audit_head.map_or(0, |h| h.last)) + 1;
         if state.audit.is_some_and(|counted| counted != rows) {
             return Err(broken(
                 "records were removed or added outside keyward".into(),
             ));
         }
-        let (first, previous) = match state.audit_head {
-            Some(head) if head.last == id - 1 => (head.first, head.mac),
+        let (first, anchor, previous) = match state.audit_head {
+            Some(head) if head.last == id - 1 => (head.first, head.anchor, head.mac),
             Some(head) => {
                 return Err(broken(format!(
                     "it should end at record {}, but ends at {}",
@@ -143,7 +145,7 @@ impl Vault {
                     id - 1
                 )));
             }
-            None => (id, [0u8; 32]),
+            None => (id, [0u8; 32], [0u8; 32]),
         };
         let sealed = codec.seal_audit(id, event)?;
         let mac = chain_mac(chain_key, &previous, id, &sealed);
@@ -157,6 +159,7 @@ impl Vault {
             first,
             last: id,
             mac,
+            anchor,
         });
         integrity::write_state(&tx, &codec, rev, state)?;
         tx.commit().map_err(write_error)?;
@@ -220,7 +223,7 @@ impl Vault {
             };
             let (expected_id, prev_mac) = match previous {
                 Some((prev_id, prev_mac)) => (prev_id + 1, prev_mac),
-                None => (head.first, [0u8; 32]),
+                None => (head.first, head.anchor),
             };
             if id != expected_id {
                 return Err(broken(format!(
@@ -244,6 +247,8 @@ impl Vault {
                     head.last
                 )));
             }
+            // Every record was pruned.
+            (Some(head), None) if head.first > head.last => {}
             (Some(head), None) => {
                 return Err(broken(format!(
                     "records {} to {} are missing",
@@ -258,6 +263,67 @@ impl Vault {
             ));
         }
         Ok(AuditCheck { records, unchained })
+    }
+
+    /// Removes the records older than `before`, oldest first, stopping at the first younger
+    /// one: a younger record is never dropped, even with older ones after it. The chain goes
+    /// on from the last removed record's MAC, and the pruning is itself recorded. Returns how
+    /// many were removed.
+    pub fn prune_audit(&mut self, before: Stamp) -> Result<u64> {
+        let codec = Codec {
+            keys: &self.keys,
+            vault_id: self.file.header.vault_id,
+        };
+        let tx = self
+            .file
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .map_err(write_error)?;
+        let (rev, mut state) = integrity::read_state(&tx, &codec)?;
+        let mut last_removed: Option<(i64, Option<Vec<u8>>)> = None;
+        let mut removed = 0u64;
+        {
+            let mut stmt = tx.prepare("SELECT id, sealed, mac FROM audit ORDER BY id")?;
+            let mut rows = stmt.query([])?;
+            while let Some(row) = rows.next()? {
+                let id: i64 = row.get(0)?;
+                let sealed: Vec<u8> = row.get(1)?;
+                let event: AuditEvent = codec
+                    .open_audit(id, &sealed)
+                    .map_err(|_| broken(format!("record {id} was changed or moved")))?;
+                if event.time >= before {
+                    break;
+                }
+                last_removed = Some((id, row.get(2)?));
+                removed += 1;
+            }
+        }
+        let Some((last_id, last_mac)) = last_removed else {
+            return Ok(0);
+        };
+        tx.execute("DELETE FROM audit WHERE id <= ?1", params![last_id])
+            .map_err(write_error)?;
+        state.audit = state.audit.map(|n| n.saturating_sub(removed));
+        if let Some(head) = &mut state.audit_head
+            && last_id >= head.first
+        {
+            head.first = last_id + 1;
+            head.anchor = last_mac
+                .as_deref()
+                .and_then(|m| m.try_into().ok())
+                .ok_or_else(|| broken(format!("record {last_id} is out of place")))?;
+        }
+        integrity::write_state(&tx, &codec, rev, state)?;
+        tx.commit().map_err(write_error)?;
+        self.record_change(
+            "audit",
+            Vec::new(),
+            Some(format!(
+                "pruned {removed} records older than {}",
+                before.date()
+            )),
+        );
+        Ok(removed)
     }
 }
 
@@ -339,6 +405,54 @@ mod tests {
             let message = verify_message(&vault);
             assert!(message.contains(expected), "{sql}: {message}");
         }
+    }
+
+    #[test]
+    fn pruning_keeps_younger_records_and_the_chain_verifiable() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut vault = vault_with_records(&dir, 0);
+        let old = |name: &str, t: i64| AuditEvent {
+            time: Stamp::from_unix(t),
+            ..AuditEvent::here("get", vec![name.into()])
+        };
+        for (name, t) in [("a", 100), ("b", 200), ("c", 5_000), ("d", 150)] {
+            vault.record_access(&old(name, t)).unwrap();
+        }
+        // Older than 1,000: a and b; d is older too but comes after the younger c.
+        assert_eq!(vault.prune_audit(Stamp::from_unix(1_000)).unwrap(), 2);
+        let names: Vec<String> = vault
+            .audit_log()
+            .unwrap()
+            .into_iter()
+            .map(|e| e.names.join(","))
+            .collect();
+        assert_eq!(names, ["c", "d", ""], "the pruning is recorded last");
+        assert_eq!(vault.verify_audit().unwrap().records, 3);
+        vault.record_access(&old("e", 6_000)).unwrap();
+        vault.verify_audit().unwrap();
+        // What is left is still guarded.
+        vault
+            .file
+            .conn
+            .execute_batch("DELETE FROM audit WHERE id = 4")
+            .unwrap();
+        assert!(verify_message(&vault).contains("record 4 is missing"));
+    }
+
+    #[test]
+    fn pruning_everything_leaves_a_chain_that_goes_on() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut vault = vault_with_records(&dir, 3);
+        let far = Stamp::from_unix(Stamp::now().unix() + 3600);
+        assert_eq!(vault.prune_audit(far).unwrap(), 3);
+        // The prune record itself is younger; prune it too.
+        assert_eq!(vault.prune_audit(far).unwrap(), 1);
+        vault.verify_audit().unwrap();
+        vault
+            .record_access(&AuditEvent::here("get", vec!["x".into()]))
+            .unwrap();
+        let check = vault.verify_audit().unwrap();
+        assert_eq!(check.records, 2);
     }
 
     proptest! {

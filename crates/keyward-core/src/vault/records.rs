@@ -61,6 +61,10 @@ pub(crate) struct ChainHead {
     pub first: i64,
     pub last: i64,
     pub mac: [u8; 32],
+    /// The MAC the first record follows: zeros at the chain's start, the last pruned record's
+    /// MAC after `prune_audit`.
+    #[serde(default)]
+    pub anchor: [u8; 32],
 }
 
 pub(crate) struct Codec<'a> {
