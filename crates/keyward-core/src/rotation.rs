@@ -298,6 +298,75 @@ mod tests {
         }
     }
 
+    #[test]
+    fn with_a_real_vault_the_clock_decides_and_a_snooze_or_rotation_is_stored() {
+        use crate::crypto::kdf::KdfParams;
+        use crate::secret::SecretBytes;
+        use crate::vault::{EntryChanges, NewEntry, Vault};
+        let dir = tempfile::tempdir().unwrap();
+        let mut vault = Vault::create(
+            &dir.path().join("vault.db"),
+            &SecretBytes::copy_from(b"pw"),
+            KdfParams::INSECURE_FAST,
+            true,
+        )
+        .unwrap();
+        let value = SecretBytes::copy_from(b"a-value-123");
+        vault
+            .add(
+                "db",
+                &value,
+                NewEntry {
+                    rotate_every: Some(RotateEvery::from_days(30).unwrap()),
+                    ..NewEntry::default()
+                },
+            )
+            .unwrap();
+        vault
+            .add(
+                "token",
+                &value,
+                NewEntry {
+                    expires: Some("2030-01-01".parse().unwrap()),
+                    ..NewEntry::default()
+                },
+            )
+            .unwrap();
+        let added = vault.entry("db").unwrap().rotated.unix();
+        let clock = |days: i64| Hand(Stamp::from_unix(added + days * DAY));
+        let list = |vault: &Vault, clock: &Hand| reasons(&vault.list().unwrap(), &[], clock);
+        assert!(list(&vault, &clock(10)).is_empty());
+        assert_eq!(
+            list(&vault, &clock(20)),
+            vec![("db".into(), DueReason::DueSoon)]
+        );
+        assert_eq!(
+            list(&vault, &clock(31)),
+            vec![("db".into(), DueReason::Overdue)]
+        );
+        vault
+            .update(
+                "db",
+                EntryChanges {
+                    snoozed_until: Some(Some(clock(40).now())),
+                    ..EntryChanges::default()
+                },
+            )
+            .unwrap();
+        assert!(list(&vault, &clock(31)).is_empty(), "snoozed");
+        assert_eq!(
+            list(&vault, &clock(41)),
+            vec![("db".into(), DueReason::Overdue)]
+        );
+        vault
+            .rotate("db", &SecretBytes::copy_from(b"b-value-456"))
+            .unwrap();
+        assert!(vault.entry("db").unwrap().snoozed_until.is_none());
+        let expiry = day_start("2030-01-01".parse().unwrap()).unix();
+        let at_expiry = Hand(Stamp::from_unix(expiry));
+        assert!(list(&vault, &at_expiry).contains(&("token".into(), DueReason::Expired)));
+    }
+
     fn finding(secret: &str, seen: Stamp, state: FindingState) -> StoredFinding {
         StoredFinding {
             id: 7,
