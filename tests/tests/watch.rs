@@ -674,3 +674,24 @@ fn a_leaked_key_is_due_now_and_rotating_it_clears_it() {
     let open: Value = serde_json::from_slice(&home.ok(&["findings", "--json"], b"")).unwrap();
     assert!(open.as_array().unwrap().is_empty(), "{open:#}");
 }
+
+#[test]
+fn turning_the_history_files_on_leaves_findings_elsewhere_in_the_home_open() {
+    // The history files' folder is the home folder itself, which holds the project too.
+    let (home, project) = setup();
+    let _agent = Agent::start(&home, &[]);
+    home.ok(&["project", "add", project.to_str().unwrap()], b"");
+    let watch = Subscriber::start(&home);
+    let leak = project.join("creds.txt");
+    std::fs::write(&leak, DB).unwrap();
+    assert_finding(&watch.one("the leak"), "new", &leak, "db/password", "high");
+    home.ok(&["project", "disable", "history"], b"");
+    home.ok(&["project", "enable", "history"], b"");
+    std::fs::write(home.dir.path().join(".bash_history"), "ls\n").unwrap();
+    std::thread::sleep(Duration::from_millis(800));
+    while let Ok(line) = watch.lines.try_recv() {
+        assert_ne!(line["change"], "resolved", "{line:#}");
+    }
+    let open: Value = serde_json::from_slice(&home.ok(&["findings", "--json"], b"")).unwrap();
+    assert_eq!(open.as_array().unwrap().len(), 1, "{open:#}");
+}

@@ -67,13 +67,22 @@ pub enum EntryChange {
 }
 
 /// Fans each event out to every live subscriber.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub(crate) struct EventBus {
-    subscribers: Mutex<Vec<SyncSender<AgentEvent>>>,
+    /// `None` once closed: later subscriptions end at once.
+    subscribers: Mutex<Option<Vec<SyncSender<AgentEvent>>>>,
+}
+
+impl Default for EventBus {
+    fn default() -> Self {
+        EventBus {
+            subscribers: Mutex::new(Some(Vec::new())),
+        }
+    }
 }
 
 impl EventBus {
-    fn subscribers(&self) -> MutexGuard<'_, Vec<SyncSender<AgentEvent>>> {
+    fn subscribers(&self) -> MutexGuard<'_, Option<Vec<SyncSender<AgentEvent>>>> {
         // Sending cannot panic half-way, so a poisoned list is still a valid list.
         self.subscribers
             .lock()
@@ -82,22 +91,26 @@ impl EventBus {
 
     pub fn subscribe(&self) -> Subscription {
         let (tx, rx) = mpsc::sync_channel(SUBSCRIBER_BACKLOG);
-        self.subscribers().push(tx);
+        // After closing, the sender is dropped here and the subscription ends at once.
+        if let Some(list) = self.subscribers().as_mut() {
+            list.push(tx);
+        }
         Subscription { rx }
     }
 
     /// Never blocks: a subscriber that is gone or too far behind is dropped.
     pub fn publish(&self, event: &AgentEvent) {
-        self.subscribers()
-            .retain(|tx| match tx.try_send(event.clone()) {
+        if let Some(list) = self.subscribers().as_mut() {
+            list.retain(|tx| match tx.try_send(event.clone()) {
                 Ok(()) => true,
                 Err(TrySendError::Full(_) | TrySendError::Disconnected(_)) => false,
             });
+        }
     }
 
-    /// Ends every subscription.
+    /// Ends every subscription, and every later one.
     pub fn close(&self) {
-        self.subscribers().clear();
+        *self.subscribers() = None;
     }
 }
 
@@ -174,11 +187,12 @@ mod tests {
     }
 
     #[test]
-    fn closing_ends_every_stream() {
+    fn closing_ends_every_stream_and_every_later_one() {
         let bus = EventBus::default();
         let sub = bus.subscribe();
         bus.close();
         assert_eq!(sub.recv(), None);
+        assert_eq!(bus.subscribe().recv(), None);
     }
 
     #[test]

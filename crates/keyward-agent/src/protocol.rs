@@ -180,19 +180,34 @@ impl<'de> Deserialize<'de> for WireSecret {
     }
 }
 
-/// Writes one frame; the encoded body is wiped afterwards.
+/// Counts what a serializer writes, so a frame's buffer is allocated once at its final size: a
+/// buffer that grew would leave copies of the values it holds in freed memory.
+struct Counter(usize);
+
+impl Write for Counter {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0 += buf.len();
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+/// Writes one frame, encoded once into a buffer of its exact size that is wiped afterwards.
 pub fn write_frame<T: Serialize>(writer: &mut impl Write, message: &T) -> Result<()> {
-    let body = Zeroizing::new(
-        serde_json::to_vec(message)
-            .map_err(|e| Error::Invalid(format!("could not encode an agent message: {e}")))?,
-    );
-    let len = u32::try_from(body.len())
+    let encode_error =
+        |e: serde_json::Error| Error::Invalid(format!("could not encode an agent message: {e}"));
+    let mut counter = Counter(0);
+    serde_json::to_writer(&mut counter, message).map_err(encode_error)?;
+    let len = u32::try_from(counter.0)
         .ok()
         .filter(|&n| n as usize <= MAX_FRAME)
         .ok_or_else(|| Error::Invalid("an agent message is too large".into()))?;
-    let mut frame = Zeroizing::new(Vec::with_capacity(body.len() + 4));
+    let mut frame = Zeroizing::new(Vec::with_capacity(counter.0 + 4));
     frame.extend_from_slice(&len.to_be_bytes());
-    frame.extend_from_slice(&body);
+    serde_json::to_writer(&mut *frame, message).map_err(encode_error)?;
     writer
         .write_all(&frame)
         .and_then(|()| writer.flush())

@@ -20,6 +20,8 @@ use crate::socket::Peer;
 pub(crate) struct Connections {
     next: AtomicU64,
     open: Mutex<HashMap<u64, UnixStream>>,
+    /// Set by `close_all`: a connection accepted just before is turned away.
+    closed: AtomicBool,
 }
 
 impl Connections {
@@ -32,7 +34,11 @@ impl Connections {
     fn add(&self, stream: &UnixStream) -> Option<u64> {
         let id = self.next.fetch_add(1, Ordering::Relaxed);
         let clone = stream.try_clone().ok()?;
-        self.open().insert(id, clone);
+        let mut open = self.open();
+        if self.closed.load(Ordering::SeqCst) {
+            return None;
+        }
+        open.insert(id, clone);
         Some(id)
     }
 
@@ -40,10 +46,14 @@ impl Connections {
         self.open().remove(&id);
     }
 
-    /// Ends every open connection: blocked reads and writes return at once.
+    /// Ends every open connection: a read waiting for the next request returns at once, and
+    /// the connection closes when its thread ends. Writing is left open, so a subscriber still
+    /// gets the events published before the shutdown (the last `locked`).
     pub fn close_all(&self) {
-        for (_, stream) in self.open().drain() {
-            let _ = stream.shutdown(Shutdown::Both);
+        let mut open = self.open();
+        self.closed.store(true, Ordering::SeqCst);
+        for (_, stream) in open.drain() {
+            let _ = stream.shutdown(Shutdown::Read);
         }
     }
 }

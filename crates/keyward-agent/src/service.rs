@@ -355,10 +355,9 @@ impl Service {
             name: name.to_owned(),
             change,
         });
-        if change != EntryChange::Updated {
-            // The values changed: the watcher's matcher must follow.
-            self.refresh_watch();
-        }
+        // The watcher's matcher follows new values (a rescan only when they changed), its
+        // reminders new intervals, expiries and snoozes.
+        self.refresh_watch();
         Ok(out)
     }
 

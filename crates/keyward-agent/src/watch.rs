@@ -73,7 +73,9 @@ impl VaultView {
             .cloned()
             .zip(values.iter().map(SecretBytes::expose))
             .collect();
-        let mut digest_input = zeroize::Zeroizing::new(Vec::new());
+        // Sized once: a buffer that grew would leave copies of the values in freed memory.
+        let size = pairs.iter().map(|(n, v)| 16 + n.len() + v.len()).sum();
+        let mut digest_input = zeroize::Zeroizing::new(Vec::with_capacity(size));
         for (name, value) in &pairs {
             for part in [name.as_bytes(), value] {
                 digest_input.extend_from_slice(&(part.len() as u64).to_le_bytes());
@@ -212,9 +214,17 @@ struct Sink {
 
 impl Sink {
     fn handle(&self, event: WatchEvent) {
+        // git runs before the findings are locked: a request for them never waits on git.
+        let severities = match &event {
+            WatchEvent::GitIndexChanged { repo } => {
+                let paths = open_paths_under(&lock(&self.findings).list(false), repo);
+                Some(keyward_scan::git::severities(&paths))
+            }
+            _ => None,
+        };
         let changes = {
             let mut findings = lock(&self.findings);
-            match event {
+            let changes = match event {
                 WatchEvent::TreeScanned {
                     roots,
                     findings: found,
@@ -226,24 +236,29 @@ impl Sink {
                         "scanned {files} files in {folders} folders in {} ms",
                         elapsed.as_millis()
                     );
-                    let roots: Vec<String> = roots.iter().map(|r| path_text(r)).collect();
-                    findings.tree_scanned(&roots, &found)
+                    findings.tree_scanned(|p| roots.iter().any(|r| r.admits(Path::new(p))), &found)
                 }
                 WatchEvent::FileScanned {
                     path,
                     findings: found,
                 } => findings.file_scanned(&path, &found),
                 WatchEvent::Gone { path } => findings.gone(&path),
-                WatchEvent::GitIndexChanged { repo } => {
-                    let paths = open_paths_under(&findings.list(false), &repo);
-                    findings.severities(&keyward_scan::git::severities(&paths))
+                WatchEvent::GitIndexChanged { .. } => {
+                    findings.severities(&severities.unwrap_or_default())
                 }
                 WatchEvent::Degraded { message } => {
                     tracing::warn!("{message}");
                     self.events.publish(&AgentEvent::WatchDegraded { message });
                     Ok(Vec::new())
                 }
+            };
+            if changes.is_err() {
+                // A save failed half-way: what is in memory follows the vault again.
+                if let Err(err) = findings.reload() {
+                    tracing::warn!("could not read the findings again: {err}");
+                }
             }
+            changes
         };
         match changes {
             Ok(changes) => self.tell(&changes),
@@ -262,10 +277,6 @@ impl Sink {
             });
         }
     }
-}
-
-fn path_text(path: &Path) -> String {
-    path.to_string_lossy().into_owned()
 }
 
 fn open_paths_under(open: &[StoredFinding], repo: &Path) -> Vec<String> {

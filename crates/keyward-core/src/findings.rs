@@ -172,13 +172,19 @@ impl Findings {
         self.reconcile(&[], |f| f.is_under(path))
     }
 
-    /// The folders `roots` were scanned whole and hold exactly `found`.
+    /// Everything `in_scope` admits was scanned and holds exactly `found`.
     pub fn tree_scanned(
         &mut self,
-        roots: &[String],
+        in_scope: impl Fn(&str) -> bool,
         found: &[Finding],
     ) -> Result<Vec<FindingEvent>> {
-        self.reconcile(found, |f| roots.iter().any(|root| f.is_under(root)))
+        self.reconcile(found, |f| in_scope(&f.path))
+    }
+
+    /// Reads the findings again from the vault, after a save failed half-way.
+    pub fn reload(&mut self) -> Result<()> {
+        self.all = self.store.load()?;
+        Ok(())
     }
 
     /// New severities for some paths (git's index changed).
@@ -426,7 +432,7 @@ mod tests {
         let mut findings = Findings::open(fx.vault.findings_store().unwrap()).unwrap();
         findings
             .tree_scanned(
-                &["/p".into()],
+                |p| p.starts_with("/p/"),
                 &[
                     finding("/p/a/x.py", 1, "x", Severity::Medium),
                     finding("/p/ab.py", 1, "y", Severity::Medium),

@@ -123,26 +123,25 @@ pub fn forms(value: &[u8]) -> Vec<Form> {
     push(Encoding::Hex, hex(value, b"0123456789abcdef"), None);
     push(Encoding::Hex, hex(value, b"0123456789ABCDEF"), None);
     if let Ok(text) = std::str::from_utf8(value) {
-        if let Ok(json) = serde_json::to_string(text) {
+        // Every intermediate copy of the value is wiped too.
+        if let Ok(json) = serde_json::to_string(text).map(Zeroizing::new) {
             let inner = json
                 .get(1..json.len().saturating_sub(1))
                 .unwrap_or_default();
             push(Encoding::Json, inner.as_bytes().to_vec(), None);
-            push(Encoding::Json, inner.replace('/', "\\/").into_bytes(), None);
+            let slashed = Zeroizing::new(inner.replace('/', "\\/"));
+            push(Encoding::Json, slashed.as_bytes().to_vec(), None);
         }
-        push(
-            Encoding::Shell,
-            text.replace('\'', "'\\''").into_bytes(),
-            None,
-        );
-        let mut double = String::with_capacity(text.len());
+        let quoted = Zeroizing::new(text.replace('\'', "'\\''"));
+        push(Encoding::Shell, quoted.as_bytes().to_vec(), None);
+        let mut double = Zeroizing::new(String::with_capacity(text.len() * 2));
         for c in text.chars() {
             if matches!(c, '$' | '`' | '"' | '\\') {
                 double.push('\\');
             }
             double.push(c);
         }
-        push(Encoding::Shell, double.into_bytes(), None);
+        push(Encoding::Shell, double.as_bytes().to_vec(), None);
     }
     out
 }

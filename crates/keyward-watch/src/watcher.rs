@@ -12,7 +12,7 @@ use std::collections::{BTreeSet, HashSet};
 use std::ffi::OsString;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::mpsc::{self, Receiver, Sender};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
@@ -45,7 +45,8 @@ impl Root {
         }
     }
 
-    fn admits(&self, path: &Path) -> bool {
+    /// Whether `path` is one this root watches.
+    pub fn admits(&self, path: &Path) -> bool {
         match &self.only {
             None => path.starts_with(&self.path),
             Some(names) => {
@@ -82,9 +83,9 @@ impl Default for WatchOptions {
 /// What the watcher reports. Findings carry their severity; none holds a value.
 #[derive(Debug)]
 pub enum WatchEvent {
-    /// `roots` were scanned whole and hold exactly `findings`.
+    /// `roots` were scanned whole: every path they admit holds exactly its `findings`.
     TreeScanned {
-        roots: Vec<PathBuf>,
+        roots: Vec<Root>,
         findings: Vec<Finding>,
         files: usize,
         folders: usize,
@@ -124,6 +125,8 @@ pub struct Watcher {
     tx: Sender<Msg>,
     thread: Option<JoinHandle<()>>,
     counts: Arc<Counts>,
+    /// Set on stop, so a queue of whole rescans does not hold the stop up.
+    stopping: Arc<AtomicBool>,
 }
 
 /// The watches held, kept current by the worker so reading them never waits for a scan.
@@ -155,7 +158,9 @@ impl Watcher {
             notify::Config::default(),
         )?;
         let counts = Arc::new(Counts::default());
+        let stopping = Arc::new(AtomicBool::new(false));
         let mut worker = Worker {
+            stopping: Arc::clone(&stopping),
             counts: Arc::clone(&counts),
             engine,
             options,
@@ -180,6 +185,7 @@ impl Watcher {
             tx,
             thread: Some(thread),
             counts,
+            stopping,
         })
     }
 
@@ -206,6 +212,7 @@ impl Watcher {
     }
 
     fn halt(&mut self) {
+        self.stopping.store(true, Ordering::SeqCst);
         let _ = self.tx.send(Msg::Stop);
         if let Some(thread) = self.thread.take() {
             let _ = thread.join();
@@ -239,6 +246,7 @@ fn debouncer<W: notify::Watcher, C: notify_debouncer_full::FileIdCache + Send + 
 }
 
 struct Worker {
+    stopping: Arc<AtomicBool>,
     counts: Arc<Counts>,
     engine: Arc<Engine>,
     options: WatchOptions,
@@ -266,6 +274,9 @@ impl Worker {
 
     fn run(&mut self, rx: &Receiver<Msg>) {
         while let Ok(msg) = rx.recv() {
+            if self.stopping.load(Ordering::SeqCst) {
+                return;
+            }
             match msg {
                 Msg::Changes(Ok(events)) => self.changes(events),
                 // Errors of the watch itself (a folder gone before its watch was added): the
@@ -316,10 +327,13 @@ impl Worker {
         for root in roots {
             folders += self.watch_root(root, &mut files);
         }
+        if self.stopping.load(Ordering::SeqCst) {
+            return;
+        }
         let mut findings = self.scan_files(&files);
         rank(&mut findings);
         (self.sink)(WatchEvent::TreeScanned {
-            roots: roots.iter().map(|r| r.path.clone()).collect(),
+            roots: roots.to_vec(),
             findings,
             files: files.len(),
             folders,

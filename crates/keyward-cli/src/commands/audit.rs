@@ -43,18 +43,16 @@ pub fn run(ctx: &Context, args: Args) -> Result<ExitCode> {
     }
     if let Some(Action::Verify) = args.action {
         let check = ctx.store()?.verify_audit()?;
-        let before = if check.unchained > 0 {
-            format!(
-                " ({} from before records were chained, checked one by one)",
-                check.unchained
-            )
-        } else {
-            String::new()
-        };
         output::stdout_text(&format!(
-            "the access log is intact: {} records{before}\n",
+            "the access log is intact: {} records\n",
             check.records
         ))?;
+        if check.unchained > 0 {
+            output::note(&format!(
+                "{} of them are from before records were chained: each was checked alone",
+                check.unchained
+            ));
+        }
         return Ok(ExitCode::SUCCESS);
     }
     let events = ctx.store()?.audit_log()?;

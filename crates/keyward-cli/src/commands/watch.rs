@@ -69,12 +69,27 @@ fn follow(ctx: &Context, format: Format) -> Result<ExitCode> {
             "the agent's watcher starts at its first unlock (`keyward unlock`); waiting for it",
         ),
     }
-    for event in client.subscribe()? {
-        match event? {
-            AgentEvent::Finding { change, finding } => print_stored(change, &finding, format)?,
-            AgentEvent::WatchDegraded { message } => output::warn(&message),
-            AgentEvent::Anomaly { message } => output::warn(&format!("unusual use: {message}")),
-            _ => {}
+    loop {
+        for event in client.subscribe()? {
+            match event? {
+                AgentEvent::Finding { change, finding } => print_stored(change, &finding, format)?,
+                AgentEvent::WatchDegraded { message } => output::warn(&message),
+                AgentEvent::Anomaly { message } => {
+                    output::warn(&format!("unusual use: {message}"));
+                }
+                _ => {}
+            }
+        }
+        // The stream ends when the agent stops, or when this reader fell too far behind.
+        let again = AgentClient::connect(&ctx.home).and_then(|mut c| c.status().ok().map(|_| c));
+        match again {
+            Some(again) => {
+                output::warn(
+                    "fell behind the agent's events; some were missed (see `keyward findings`)",
+                );
+                client = again;
+            }
+            None => break,
         }
     }
     output::note("the agent stopped");
@@ -116,6 +131,7 @@ fn foreground(ctx: &Context, args: &Args) -> Result<ExitCode> {
     for event in rx {
         match event {
             WatchEvent::TreeScanned {
+                roots,
                 findings,
                 files,
                 folders,
@@ -127,6 +143,17 @@ fn foreground(ctx: &Context, args: &Args) -> Result<ExitCode> {
                 let mut by_path: HashMap<String, Vec<Finding>> = HashMap::new();
                 for f in findings {
                     by_path.entry(f.path.clone()).or_default().push(f);
+                }
+                // A whole scan (also after the kernel dropped events): what it did not find
+                // again under its roots is resolved.
+                let gone: Vec<String> = open
+                    .keys()
+                    .filter(|p| !by_path.contains_key(*p))
+                    .filter(|p| roots.iter().any(|r| r.admits(std::path::Path::new(p))))
+                    .cloned()
+                    .collect();
+                for path in gone {
+                    update(&mut open, &path, Vec::new(), args.format)?;
                 }
                 for (path, found) in by_path {
                     update(&mut open, &path, found, args.format)?;

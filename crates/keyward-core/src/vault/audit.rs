@@ -130,7 +130,10 @@ impl Vault {
         let rows = u64::try_from(rows).map_err(|_| Error::corrupt("a negative row count"))?;
         let (rev, mut state) = integrity::read_state(&tx, &codec)?;
         // Ids never go back, even after every record was pruned.
-        let id = max_id.max(state.audit_head.map_or(0, |h| h.last)) + 1;
+        let id = max_id
+            .max(state.audit_head.map_or(0, |h| h.last))
+            .checked_add(1)
+            .ok_or_else(|| broken("its record ids ran out".into()))?;
         if state.audit.is_some_and(|counted| counted != rows) {
             return Err(broken(
                 "records were removed or added outside keyward".into(),
@@ -169,11 +172,9 @@ impl Vault {
     /// The access log, oldest first, checked against the count in the state record.
     pub fn audit_log(&self) -> Result<Vec<AuditEvent>> {
         let codec = self.codec();
-        let (_, state) = integrity::read_state(&self.file.conn, &codec)?;
-        let mut stmt = self
-            .file
-            .conn
-            .prepare_cached("SELECT id, sealed FROM audit ORDER BY id")?;
+        let tx = self.file.conn.unchecked_transaction()?;
+        let (_, state) = integrity::read_state(&tx, &codec)?;
+        let mut stmt = tx.prepare_cached("SELECT id, sealed FROM audit ORDER BY id")?;
         let mut rows = stmt.query([])?;
         let mut events = Vec::new();
         while let Some(row) = rows.next()? {
@@ -197,11 +198,11 @@ impl Vault {
     pub fn verify_audit(&self) -> Result<AuditCheck> {
         let codec = self.codec();
         let chain_key = self.keys.subkey(Purpose::AuditChain);
-        let (_, state) = integrity::read_state(&self.file.conn, &codec)?;
-        let mut stmt = self
-            .file
-            .conn
-            .prepare_cached("SELECT id, sealed, mac FROM audit ORDER BY id")?;
+        // One read transaction: a record another process appends meanwhile is either wholly
+        // in what is read (rows and head) or wholly out of it.
+        let tx = self.file.conn.unchecked_transaction()?;
+        let (_, state) = integrity::read_state(&tx, &codec)?;
+        let mut stmt = tx.prepare_cached("SELECT id, sealed, mac FROM audit ORDER BY id")?;
         let mut rows = stmt.query([])?;
         let mut records = 0u64;
         let mut unchained = 0u64;
@@ -270,6 +271,8 @@ impl Vault {
     /// on from the last removed record's MAC, and the pruning is itself recorded. Returns how
     /// many were removed.
     pub fn prune_audit(&mut self, before: Stamp) -> Result<u64> {
+        // Records are checked before any is removed: a pruning must not erase tampering.
+        self.verify_audit()?;
         let codec = Codec {
             keys: &self.keys,
             vault_id: self.file.header.vault_id,
@@ -307,7 +310,7 @@ impl Vault {
         if let Some(head) = &mut state.audit_head
             && last_id >= head.first
         {
-            head.first = last_id + 1;
+            head.first = last_id.saturating_add(1);
             head.anchor = last_mac
                 .as_deref()
                 .and_then(|m| m.try_into().ok())

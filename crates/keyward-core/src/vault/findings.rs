@@ -84,7 +84,10 @@ impl FindingsStore {
                     })?;
                 finding.rev = 0;
             }
-            let rev = finding.rev + 1;
+            let rev = finding
+                .rev
+                .checked_add(1)
+                .ok_or_else(|| Error::corrupt("a finding's revision overflowed"))?;
             let json = serde_json::to_vec(&**finding)
                 .map_err(|e| Error::Invalid(format!("could not encode a finding: {e}")))?;
             let sealed = aead::seal(&self.key, &place(&self.vault_id, finding.id, rev)?, &json)?;

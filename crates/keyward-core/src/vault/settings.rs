@@ -95,8 +95,9 @@ impl Vault {
         let rev: i64 = tx
             .query_row("SELECT rev FROM settings WHERE id = 1", [], |r| r.get(0))
             .optional()?
-            .unwrap_or(0)
-            + 1;
+            .unwrap_or(0i64)
+            .checked_add(1)
+            .ok_or_else(|| crate::error::Error::corrupt("the settings' revision overflowed"))?;
         let sealed = codec.seal_record(Table::Settings, 1, rev, &config)?;
         tx.execute(
             "INSERT INTO settings (id, rev, sealed) VALUES (1, ?1, ?2)
