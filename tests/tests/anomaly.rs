@@ -103,3 +103,25 @@ fn wrong_passwords_are_told_and_slow_further_attempts_even_after_a_restart() {
     let (_, took) = unlock(&home, &home.password_file());
     assert!(took < Duration::from_secs(1), "{took:?}");
 }
+
+#[test]
+fn wrong_passwords_without_an_agent_are_recorded_at_the_next_unlock() {
+    let home = TestHome::with_vault();
+    let wrong = home.file("wrong", b"not the password\n");
+    for _ in 0..2 {
+        let mut cmd = home.bare_command();
+        cmd.args(["list", "--password-file", wrong.to_str().unwrap()]);
+        assert_eq!(run_with_stdin(cmd, b"").status.code(), Some(3));
+    }
+    home.ok(&["list"], b"");
+    let log: serde_json::Value =
+        serde_json::from_slice(&home.ok(&["audit", "--json"], b"")).unwrap();
+    let unlocks: Vec<&serde_json::Value> = log
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["command"] == "unlock")
+        .collect();
+    assert_eq!(unlocks.len(), 1, "{log:#}");
+    assert_eq!(unlocks[0]["detail"], "after 2 failed attempts");
+}

@@ -18,8 +18,10 @@
 
 mod anomaly;
 mod client;
+mod dispatch;
 mod events;
 mod handle;
+mod in_process;
 mod notify;
 mod protocol;
 mod server;

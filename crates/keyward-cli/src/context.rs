@@ -65,7 +65,7 @@ impl Context {
         let password = password::master(&self.global, "Master password: ")?;
         let throttle = keyward_core::throttle::UnlockThrottle::new(&self.home);
         throttle.wait();
-        let vault = match file.unlock(&password) {
+        let mut vault = match file.unlock(&password) {
             Ok(vault) => vault,
             Err(err) => {
                 if matches!(err, keyward_core::Error::WrongPassword) {
@@ -74,7 +74,16 @@ impl Context {
                 return Err(err.into());
             }
         };
-        throttle.succeeded();
+        // Wrong passwords before this one go into the access log (an agent records every
+        // unlock; a command records one only when failures came before it).
+        let failed = throttle.succeeded();
+        if failed > 0 {
+            let event = keyward_core::AuditEvent::here("unlock", Vec::new())
+                .with_detail(format!("after {failed} failed attempts"));
+            if let Err(err) = vault.record_access(&event) {
+                output::warn(&format!("the failed attempts were not recorded: {err}"));
+            }
+        }
         if vault.is_insecure_kdf() {
             output::warn(INSECURE_VAULT_WARNING);
         }
