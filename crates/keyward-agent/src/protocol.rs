@@ -232,25 +232,12 @@ pub fn read_frame<T: for<'de> Deserialize<'de>>(reader: &mut impl Read) -> Resul
     reader
         .read_exact(&mut body)
         .map_err(|e| Error::io("could not talk to the agent", e))?;
-    serde_json::from_slice(&body)
-        .map(Some)
-        .map_err(|e| Error::Invalid(format!("a malformed agent message ({})", e.classify_name())))
-}
-
-trait ClassifyName {
-    fn classify_name(&self) -> &'static str;
-}
-
-impl ClassifyName for serde_json::Error {
-    /// The category only: serde_json's full message can quote the input, which may hold a value.
-    fn classify_name(&self) -> &'static str {
-        match self.classify() {
-            serde_json::error::Category::Io => "I/O",
-            serde_json::error::Category::Syntax => "bad syntax",
-            serde_json::error::Category::Data => "unexpected fields",
-            serde_json::error::Category::Eof => "cut short",
-        }
-    }
+    serde_json::from_slice(&body).map(Some).map_err(|e| {
+        Error::Invalid(format!(
+            "a malformed agent message ({})",
+            keyward_core::error::json_category(&e)
+        ))
+    })
 }
 
 #[cfg(test)]

@@ -274,6 +274,17 @@ pub(crate) fn write_error(err: rusqlite::Error) -> Error {
     }
 }
 
+/// The category of a JSON error, for a message: serde_json's full message can quote the input,
+/// which may hold a value.
+pub fn json_category(err: &serde_json::Error) -> &'static str {
+    match err.classify() {
+        serde_json::error::Category::Io => "I/O",
+        serde_json::error::Category::Syntax => "bad syntax",
+        serde_json::error::Category::Data => "unexpected fields",
+        serde_json::error::Category::Eof => "cut short",
+    }
+}
+
 fn one_line(text: &str) -> String {
     text.split_whitespace().collect::<Vec<_>>().join(" ")
 }

@@ -55,6 +55,26 @@ pub fn is_skipped_dir(path: &Path) -> bool {
     SKIPPED_DIRS.contains(&name) || path.join("pyvenv.cfg").is_file()
 }
 
+/// A walk of `root` as every scan and watch walks: hidden and ignored files included, the
+/// skipped folders left out, links not followed.
+pub fn walker(root: &Path) -> WalkBuilder {
+    let mut builder = WalkBuilder::new(root);
+    builder
+        .hidden(false)
+        .ignore(false)
+        .git_ignore(false)
+        .git_global(false)
+        .git_exclude(false)
+        .parents(false)
+        .follow_links(false)
+        .filter_entry(|entry| {
+            !(entry.file_type().is_some_and(|t| t.is_dir())
+                && entry.depth() > 0
+                && is_skipped_dir(entry.path()))
+        });
+    builder
+}
+
 /// Vim swap files (`.name.swp`, `.swo`, ...) hold the text being edited among binary data.
 fn is_swap_file(name: &str) -> bool {
     name.starts_with('.')
@@ -82,23 +102,10 @@ pub fn walk(
     let Some((first, rest)) = roots.split_first() else {
         return (Vec::new(), 0);
     };
-    let mut builder = WalkBuilder::new(first);
+    let mut builder = walker(first);
     for root in rest {
         builder.add(root);
     }
-    builder
-        .hidden(false)
-        .ignore(false)
-        .git_ignore(false)
-        .git_global(false)
-        .git_exclude(false)
-        .parents(false)
-        .follow_links(false)
-        .filter_entry(|entry| {
-            !(entry.file_type().is_some_and(|t| t.is_dir())
-                && entry.depth() > 0
-                && is_skipped_dir(entry.path()))
-        });
     builder.build_parallel().run(|| {
         Box::new(|entry| {
             let entry = match entry {

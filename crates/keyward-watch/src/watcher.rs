@@ -372,20 +372,7 @@ impl Worker {
     /// files are listed, so a file created meanwhile is seen by the watch if not by the walk.
     /// A repository's `.git` folder is watched for its index. Returns how many folders.
     fn watch_tree(&mut self, top: &Path, files: &mut Vec<PathBuf>) -> usize {
-        let walker = ignore::WalkBuilder::new(top)
-            .hidden(false)
-            .ignore(false)
-            .git_ignore(false)
-            .git_global(false)
-            .git_exclude(false)
-            .parents(false)
-            .follow_links(false)
-            .filter_entry(|entry| {
-                !(entry.file_type().is_some_and(|t| t.is_dir())
-                    && entry.depth() > 0
-                    && is_skipped_dir(entry.path()))
-            })
-            .build();
+        let walker = keyward_scan::walk::walker(top).build();
         let mut folders = 0;
         for entry in walker.flatten() {
             let Some(kind) = entry.file_type() else {

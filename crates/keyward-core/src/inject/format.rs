@@ -82,22 +82,12 @@ fn push_all(out: &mut Vec<u8>, parts: &[&[u8]]) {
 
 /// A JSON string, quoted and escaped by serde_json straight into `out`.
 fn push_json_string(out: &mut Vec<u8>, text: &str) -> Result<()> {
-    serde_json::to_writer(&mut *out, text)
-        .map_err(|e| Error::Invalid(format!("could not encode JSON: {}", e.classify_name())))
-}
-
-trait ClassifyName {
-    fn classify_name(&self) -> &'static str;
-}
-
-impl ClassifyName for serde_json::Error {
-    /// Only the category: the message could quote the value.
-    fn classify_name(&self) -> &'static str {
-        match self.classify() {
-            serde_json::error::Category::Io => "I/O",
-            _ => "bad data",
-        }
-    }
+    serde_json::to_writer(&mut *out, text).map_err(|e| {
+        Error::Invalid(format!(
+            "could not encode JSON: {}",
+            crate::error::json_category(&e)
+        ))
+    })
 }
 
 /// Environment values are C strings: no NUL; and every format here is text.
