@@ -163,11 +163,12 @@ impl SecretStore for AgentClient {
         }
     }
 
-    fn record(&mut self, command: &str, names: &[String]) -> Result<()> {
+    fn record(&mut self, access: &Access, names: &[String]) -> Result<()> {
         expect_ok(self.call(Request::Record {
-            command: command.to_owned(),
+            command: access.command.clone(),
             names: names.to_vec(),
             cwd: here(),
+            detail: access.detail.clone(),
         })?)
     }
 

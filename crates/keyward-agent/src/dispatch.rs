@@ -47,10 +47,12 @@ impl Service {
                 command,
                 names,
                 cwd,
-            } => (
-                Response::Ok,
-                Some(record_later(peer_event(peer, command, names, cwd))),
-            ),
+                detail,
+            } => {
+                let mut event = peer_event(peer, command, names, cwd);
+                event.detail = detail;
+                (Response::Ok, Some(record_later(event)))
+            }
             Request::Subscribe => (
                 Response::error(&Error::Invalid(
                     "a subscription is served by the connection, not as a request".into(),

@@ -20,8 +20,8 @@ impl SecretStore for &Service {
         Ok(keyward_core::Fetched { values, unrecorded })
     }
 
-    fn record(&mut self, command: &str, names: &[String]) -> Result<()> {
-        self.record_event(AuditEvent::here(command, names.to_vec()))
+    fn record(&mut self, access: &keyward_core::Access, names: &[String]) -> Result<()> {
+        self.record_event(access.event(names))
     }
 
     fn fingerprint_key(&mut self) -> Result<keyward_core::Key> {

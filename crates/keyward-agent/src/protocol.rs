@@ -81,6 +81,8 @@ pub enum Request {
         command: String,
         names: Vec<String>,
         cwd: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        detail: Option<String>,
     },
     AuditLog,
     VerifyAudit,

@@ -81,6 +81,10 @@ pub enum Command {
     Project(commands::project::Args),
     /// The watcher's findings; ignore or resolve one
     Findings(commands::findings::Args),
+    /// Write a consistent copy of the vault (keeps the newest 10)
+    Backup(commands::backup::Args),
+    /// Replace the vault with a backup (the replaced one is kept)
+    Restore(commands::restore::Args),
     /// Secrets to rotate: exposed, expired, overdue, due soon
     Due(commands::due::Args),
     /// Where a secret is used: projects, leaked files, programs

@@ -23,6 +23,25 @@ pub fn fetch(
     Ok(fetched.values)
 }
 
+/// Records `command` in the access log when the vault is open to this command without asking
+/// (an unlocked agent, or a password file); otherwise it goes unrecorded, quietly.
+pub fn record_if_open(ctx: &Context, command: &str, detail: &str) {
+    let open =
+        AgentClient::connect_unlocked(&ctx.home).is_some() || ctx.global.password_file.is_some();
+    if !open {
+        return;
+    }
+    let access = keyward_core::Access::new(command).with_detail(detail);
+    let recorded = ctx
+        .store()
+        .and_then(|mut store| Ok(store.record(&access, &[])?));
+    if let Err(err) = recorded {
+        output::warn(&format!(
+            "this {command} was not recorded in the access log: {err:#}"
+        ));
+    }
+}
+
 pub const INSECURE_VAULT_WARNING: &str =
     "this vault was made with --insecure-fast-kdf (for tests only); do not keep real secrets in it";
 

@@ -59,7 +59,7 @@ pub trait SecretStore {
     /// records the peer's pid and folder itself).
     fn fetch(&mut self, names: &[String], access: &Access) -> Result<Fetched>;
     /// Records that `command` handled `names` without reading them through `fetch` (`import`).
-    fn record(&mut self, command: &str, names: &[String]) -> Result<()>;
+    fn record(&mut self, access: &Access, names: &[String]) -> Result<()>;
     /// The key of leak fingerprints, derived from the vault key: the scanner's matcher and
     /// finding ids are keyed by it, so they mean nothing without the vault.
     fn fingerprint_key(&mut self) -> Result<Key>;
@@ -96,8 +96,8 @@ impl SecretStore for Vault {
         Ok(Fetched { values, unrecorded })
     }
 
-    fn record(&mut self, command: &str, names: &[String]) -> Result<()> {
-        self.record_access(&AuditEvent::here(command, names.to_vec()))
+    fn record(&mut self, access: &Access, names: &[String]) -> Result<()> {
+        self.record_access(&access.event(names))
     }
 
     fn fingerprint_key(&mut self) -> Result<Key> {

@@ -101,7 +101,7 @@ pub fn run(ctx: &Context, args: Args) -> Result<ExitCode> {
     let rewritten = env.rewrite(|i| targets.get(&i).map(|name| reference::format(name)));
     replace_file(&args.file, rewritten.as_bytes())?;
     let names: Vec<String> = targets.values().cloned().collect();
-    store.record("import", &names)?;
+    store.record(&"import".into(), &names)?;
     output::note(&format!(
         "stored {} values and rewrote {} with kw:// references: {}",
         names.len(),

@@ -3,6 +3,7 @@
 pub mod add;
 pub mod agent;
 pub mod audit;
+pub mod backup;
 pub mod completions;
 pub mod copy;
 pub mod due;
@@ -19,6 +20,7 @@ pub mod lock;
 pub mod man;
 pub mod passwd;
 pub mod project;
+pub mod restore;
 pub mod rm;
 pub mod rotate;
 pub mod run;
@@ -64,6 +66,8 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         Command::Project(args) => project::run(&ctx, args),
         Command::Findings(args) => findings::run(&ctx, args),
         Command::Due(args) => due::run(&ctx, args),
+        Command::Backup(args) => backup::run(&ctx, args),
+        Command::Restore(args) => restore::run(&ctx, args),
         Command::Where(args) => where_used::run(&ctx, args),
         Command::Hook(args) => hook::run(args),
         Command::Completions(args) => completions::run(args),

@@ -5,6 +5,7 @@
 //! against the verifier (wrong password: exit 3) and unwraps the vault key (failure: exit 4).
 
 mod audit;
+pub mod backup;
 mod entries;
 mod entry;
 mod findings;
@@ -69,6 +70,8 @@ impl VaultFile {
             });
         }
         if version < schema::LATEST_VERSION {
+            // A copy of the vault as it was, before anything changes its tables.
+            backup::backup(path, &backup::default_dir(path), backup::DEFAULT_KEEP)?;
             let base = header.clone();
             schema::migrate(&mut conn, version, &|tx, reached| {
                 let stepped = Header {
