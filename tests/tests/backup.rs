@@ -163,3 +163,19 @@ fn restore_checks_the_backup_and_the_password_before_it_replaces_anything() {
     let out = home.run(&["backup", "--keep", "0"], b"");
     assert!(out.status.success(), "{}", messages(&out.stderr));
 }
+
+#[test]
+fn the_agent_takes_a_daily_backup() {
+    let home = TestHome::with_vault();
+    home.add("api", b"value-of-the-api-1");
+    let _agent = Agent::start_locked(&home);
+    let dir = home.home().join("backups");
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    while backups(&dir).is_empty() {
+        assert!(std::time::Instant::now() < deadline, "no backup in {dir:?}");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    std::thread::sleep(Duration::from_millis(300));
+    let copy = home_of(&backups(&dir)[0], &home);
+    assert_eq!(copy.get("api"), b"value-of-the-api-1");
+}

@@ -68,6 +68,7 @@ impl Agent {
                     if last_reminder.is_none_or(|at| at.elapsed() >= Duration::from_secs(60)) {
                         last_reminder = Some(std::time::Instant::now());
                         service.remind();
+                        service.daily_backup();
                     }
                 }
             })?

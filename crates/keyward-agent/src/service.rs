@@ -264,6 +264,16 @@ impl Service {
         }
     }
 
+    /// Takes the daily backup when the last one is a day old (the idle timer calls this).
+    pub fn daily_backup(&self) {
+        let day = Duration::from_secs(86_400);
+        match keyward_core::vault::backup::backup_if_older_than(&self.vault_path, day) {
+            Ok(Some(made)) => tracing::info!("daily backup: {}", made.display()),
+            Ok(None) => {}
+            Err(err) => tracing::warn!("the daily backup failed: {err}"),
+        }
+    }
+
     /// Shows a desktop reminder of secrets that became due (the idle timer calls this).
     pub fn remind(&self) {
         if !self.options.notifications {

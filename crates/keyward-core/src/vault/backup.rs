@@ -110,6 +110,33 @@ fn copy_into(source: &Connection, path: &Path) -> Result<()> {
     sync_file(path)
 }
 
+/// When the newest backup in `dir` was made, if there is one.
+pub fn newest(dir: &Path) -> Option<std::time::SystemTime> {
+    std::fs::read_dir(dir)
+        .ok()?
+        .flatten()
+        .filter(|e| {
+            e.file_name()
+                .to_str()
+                .is_some_and(|n| n.starts_with(PREFIX) && n.ends_with(SUFFIX))
+        })
+        .filter_map(|e| e.metadata().and_then(|m| m.modified()).ok())
+        .max()
+}
+
+/// Takes a backup into the default folder when the newest there is older than `every`.
+/// Returns the new backup, if one was taken.
+pub fn backup_if_older_than(vault_path: &Path, every: Duration) -> Result<Option<PathBuf>> {
+    let dir = default_dir(vault_path);
+    let fresh = newest(&dir)
+        .and_then(|at| at.elapsed().ok())
+        .is_some_and(|age| age < every);
+    if fresh {
+        return Ok(None);
+    }
+    backup(vault_path, &dir, DEFAULT_KEEP).map(Some)
+}
+
 /// Removes all but the newest `keep` backups in `dir`.
 fn prune(dir: &Path, keep: usize) -> Result<()> {
     let mut backups: Vec<PathBuf> = std::fs::read_dir(dir)
@@ -244,6 +271,20 @@ mod tests {
             .unlock(&SecretBytes::copy_from(b"pw"))
             .unwrap();
         assert_eq!(vault.get("a").unwrap().expose(), b"first-value");
+    }
+
+    #[test]
+    fn a_daily_backup_is_taken_only_when_the_last_is_old() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = vault_with(dir.path(), b"pw", b"value-1234");
+        let day = Duration::from_secs(86_400);
+        assert!(backup_if_older_than(&path, day).unwrap().is_some());
+        assert!(backup_if_older_than(&path, day).unwrap().is_none());
+        assert!(
+            backup_if_older_than(&path, Duration::ZERO)
+                .unwrap()
+                .is_some()
+        );
     }
 
     #[test]
