@@ -96,8 +96,10 @@ impl Vault {
         self.actor = actor;
     }
 
-    /// Records `command` on `names` as done by the current actor (or this process). A failure
-    /// to record is reported by the caller as a warning: the change itself is made.
+    /// Records `command` on `names` as done by the current actor (or this process), after the
+    /// change was committed. A record that cannot be written (a full disk) is left out: the
+    /// change stands, and the chain stays whole without it, as it does for any unrecorded
+    /// access (the same trade the access log makes: a missing line over a lost change).
     pub(crate) fn record_change(
         &mut self,
         command: &str,
