@@ -211,21 +211,8 @@ fn another_user_is_refused() {
         eprintln!("skipping: needs root, setpriv and useradd");
         return;
     }
-    let user = format!("kwtest{}", std::process::id() % 100000);
-    let made = Command::new("useradd")
-        .args(["--system", "--no-create-home", &user])
-        .status()
-        .unwrap();
-    assert!(made.success());
-    let uid = String::from_utf8(
-        Command::new("id")
-            .args(["-u", &user])
-            .output()
-            .unwrap()
-            .stdout,
-    )
-    .unwrap();
-    let uid = uid.trim().to_owned();
+    let user = common::users::SystemUser::create("kwtest");
+    let uid = user.uid.to_string();
 
     let home = TestHome::with_vault();
     home.add("api", b"value-of-api-key");
@@ -290,5 +277,4 @@ fn another_user_is_refused() {
     );
 
     drop(agent);
-    let _ = Command::new("userdel").arg(&user).status();
 }

@@ -164,14 +164,20 @@ mod tests {
     use crate::protocol::{Envelope, PROTOCOL_VERSION, Request, Response, read_frame, write_frame};
     use crate::{Agent, AgentOptions};
 
-    #[test]
-    fn the_agent_records_the_peers_folder_from_the_kernel_not_the_one_it_states() {
+    /// An agent on a fresh test vault, and the vault's password.
+    fn running_agent() -> (tempfile::TempDir, SecretBytes, crate::AgentHandle) {
         let dir = tempfile::tempdir().unwrap();
         let home = Home::at(dir.path().join("home"));
         home.ensure_exists().unwrap();
         let pw = SecretBytes::copy_from(b"pw");
         Vault::create(&home.vault_path(), &pw, KdfParams::INSECURE_FAST, true).unwrap();
         let agent = Agent::start(&home, AgentOptions::default()).unwrap();
+        (dir, pw, agent)
+    }
+
+    #[test]
+    fn the_agent_records_the_peers_folder_from_the_kernel_not_the_one_it_states() {
+        let (_dir, pw, agent) = running_agent();
         agent.unlock(&pw).unwrap();
         agent
             .store()
@@ -216,12 +222,7 @@ mod tests {
 
     #[test]
     fn a_client_of_another_protocol_is_told_to_restart_the_agent() {
-        let dir = tempfile::tempdir().unwrap();
-        let home = Home::at(dir.path().join("home"));
-        home.ensure_exists().unwrap();
-        let pw = SecretBytes::copy_from(b"pw");
-        Vault::create(&home.vault_path(), &pw, KdfParams::INSECURE_FAST, true).unwrap();
-        let agent = Agent::start(&home, AgentOptions::default()).unwrap();
+        let (_dir, _pw, agent) = running_agent();
         let mut stream = std::os::unix::net::UnixStream::connect(agent.socket_path()).unwrap();
         write_frame(
             &mut stream,

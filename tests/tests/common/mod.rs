@@ -8,6 +8,7 @@
 )]
 
 pub mod agent;
+pub mod users;
 
 use std::io::Write;
 use std::os::unix::process::CommandExt;
