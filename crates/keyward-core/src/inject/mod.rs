@@ -33,6 +33,23 @@ pub fn check_variable_name(name: &str) -> Result<()> {
 
 /// Variables that change how the child's loader, shell or runtime behaves: a secret injected
 /// under one of these names runs code instead of configuring it.
+/// The environment variable a secret's name suggests: upper case, `_` for anything else
+/// (`stripe-live` is `STRIPE_LIVE`), with a leading `_` when it would start with a digit.
+pub fn variable_for(name: &str) -> String {
+    let variable: String = name
+        .chars()
+        .map(|c| match c {
+            'a'..='z' => c.to_ascii_uppercase(),
+            'A'..='Z' | '0'..='9' | '_' => c,
+            _ => '_',
+        })
+        .collect();
+    match variable.starts_with(|c: char| c.is_ascii_digit()) {
+        true => format!("_{variable}"),
+        false => variable,
+    }
+}
+
 pub fn is_dangerous(name: &str) -> bool {
     const EXACT: &[&str] = &[
         "BASH_ENV",
@@ -75,6 +92,18 @@ pub fn is_dangerous(name: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn variables_suggested_by_names_are_valid() {
+        for (name, want) in [
+            ("stripe-live", "STRIPE_LIVE"),
+            ("aws/prod.key", "AWS_PROD_KEY"),
+            ("1pw", "_1PW"),
+        ] {
+            assert_eq!(variable_for(name), want);
+            assert!(check_variable_name(&variable_for(name)).is_ok());
+        }
+    }
 
     #[test]
     fn variable_names() {
