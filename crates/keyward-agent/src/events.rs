@@ -44,6 +44,11 @@ pub enum AgentEvent {
     Anomaly {
         message: String,
     },
+    /// Secrets to rotate: at most one reminder a day per secret and reason.
+    Reminder {
+        summary: String,
+        body: String,
+    },
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]

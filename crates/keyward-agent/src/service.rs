@@ -275,16 +275,21 @@ impl Service {
     }
 
     /// Shows a desktop reminder of secrets that became due (the idle timer calls this).
+    /// Reminds of secrets to rotate: an event for subscribers (the desktop app shows its own
+    /// notification), and a desktop notification from the headless agent.
     pub fn remind(&self) {
-        if !self.options.notifications {
-            return;
-        }
         let note = self
             .watch_state()
             .as_mut()
             .and_then(|w| w.remind(keyward_core::time::Stamp::now()));
         if let Some(note) = note {
-            crate::notify::show(&note);
+            if self.options.notifications {
+                crate::notify::show(&note);
+            }
+            self.publish(AgentEvent::Reminder {
+                summary: note.summary,
+                body: note.body,
+            });
         }
     }
 
