@@ -1,0 +1,143 @@
+//! The keyward desktop app: a thin Tauri 2 shell over keyward-core. It hosts the agent
+//! in-process on the usual socket, so the CLI and the window share one unlock; each command is
+//! a few lines over the core, and the window learns of changes through one event.
+
+mod backend;
+mod bridge;
+mod clipboard;
+pub mod commands;
+pub mod error;
+pub mod events;
+pub mod state;
+mod tray;
+pub mod views;
+
+use std::process::ExitCode;
+
+use keyward_agent::AgentOptions;
+use keyward_core::home::Home;
+use tauri::{Manager, Runtime};
+
+pub use state::AppState;
+
+/// The commands and events the UI sees, with their TypeScript types (`ui/src/lib/bindings.ts`).
+pub fn specta_builder<R: Runtime>() -> tauri_specta::Builder<R> {
+    use commands::*;
+    tauri_specta::Builder::<R>::new()
+        .commands(tauri_specta::collect_commands![
+            vault::vault_state,
+            vault::create_vault,
+            vault::unlock,
+            vault::lock,
+            secrets::list_secrets,
+            secrets::secret_detail,
+            secrets::add_secret,
+            secrets::update_secret,
+            secrets::rotate_secret,
+            secrets::remove_secret,
+            reveal::reveal_secret,
+            reveal::copy_secret,
+            leaks::list_findings,
+            leaks::set_finding_state,
+            leaks::open_finding,
+            rotation::due_list,
+            audit::audit_log,
+            audit::verify_audit,
+            watch::watch_settings,
+            watch::set_watch_settings,
+        ])
+        .events(tauri_specta::collect_events![events::VaultEvent])
+        .error_handling(tauri_specta::ErrorHandlingMode::Throw)
+        .disable_serde_phases()
+}
+
+/// The app on any runtime (the real one, or Tauri's mock runtime in tests): state, commands,
+/// events, notifications, and the bridge from the agent's events to the window. `extra` runs
+/// at setup after those (the tray, in the real app).
+pub fn configure<R: Runtime>(
+    builder: tauri::Builder<R>,
+    state: AppState,
+    extra: impl FnOnce(&mut tauri::App<R>) -> tauri::Result<()> + Send + 'static,
+) -> tauri::Builder<R> {
+    let specta = specta_builder::<R>();
+    builder
+        .plugin(tauri_plugin_notification::init())
+        .manage(state)
+        .invoke_handler(specta.invoke_handler())
+        .setup(move |app| {
+            specta.mount_events(app);
+            let handle = app.handle().clone();
+            app.state::<AppState>().on_start(Box::new(move |backend| {
+                bridge::follow(handle.clone(), backend)
+            }));
+            extra(app)?;
+            Ok(())
+        })
+}
+
+/// The agent the app hosts: no notifications of its own (the app shows them).
+pub fn agent_options() -> AgentOptions {
+    AgentOptions {
+        notifications: false,
+        ..AgentOptions::default()
+    }
+}
+
+pub fn run() -> ExitCode {
+    init_logging();
+    let home = match Home::from_env() {
+        Ok(home) => home,
+        Err(err) => {
+            tracing::error!("{err}");
+            return ExitCode::from(err.exit_code());
+        }
+    };
+    let builder = tauri::Builder::default()
+        // A second launch shows this window instead of starting another agent host.
+        .plugin(tauri_plugin_single_instance::init(|app, _argv, _cwd| {
+            tray::show_main(app);
+        }));
+    let app = configure(builder, AppState::new(home, agent_options()), |app| {
+        if let Err(err) = tray::install(app) {
+            tracing::warn!("no tray icon: {err}");
+        }
+        // Start (or attach to) the agent at once, so the CLI can use the app's unlock.
+        if let Err(err) = app.state::<AppState>().backend() {
+            tracing::info!("no agent yet: {err}");
+        }
+        Ok(())
+    })
+    .on_window_event(|window, event| {
+        // Closing the window keeps the app (and the agent it hosts) in the tray.
+        if let tauri::WindowEvent::CloseRequested { api, .. } = event
+            && window.app_handle().tray_by_id("keyward").is_some()
+            && std::env::var_os("KEYWARD_APP_QUIT_ON_CLOSE").is_none()
+        {
+            api.prevent_close();
+            let _ = window.hide();
+        }
+    })
+    .build(tauri::generate_context!());
+    let app = match app {
+        Ok(app) => app,
+        Err(err) => {
+            tracing::error!("could not start the app: {err}");
+            return ExitCode::FAILURE;
+        }
+    };
+    app.run(|app, event| {
+        if let tauri::RunEvent::Exit = event {
+            app.state::<AppState>().shutdown();
+        }
+    });
+    ExitCode::SUCCESS
+}
+
+fn init_logging() {
+    let _ = tracing_subscriber::fmt()
+        .with_writer(std::io::stderr)
+        .with_max_level(tracing::Level::INFO)
+        .with_target(false)
+        .with_ansi(false)
+        .try_init();
+}

@@ -1,0 +1,97 @@
+//! The app's shared state: the home it serves, the agent behind it once a vault exists, and the
+//! clipboard it owns. Every command reaches the vault through here.
+
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+
+use keyward_agent::AgentOptions;
+use keyward_core::home::Home;
+use keyward_core::{Error, Result, SecretStore};
+
+use crate::backend::Backend;
+use crate::clipboard::Clipper;
+
+/// Called with each newly started backend (the app follows its events).
+pub type OnStart = Box<dyn Fn(&Backend) + Send + Sync>;
+
+pub struct AppState {
+    pub home: Home,
+    options: AgentOptions,
+    backend: Mutex<Option<Arc<Backend>>>,
+    on_start: Mutex<Option<OnStart>>,
+    pub clipboard: Clipper,
+}
+
+impl std::fmt::Debug for AppState {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AppState")
+            .field("home", &self.home)
+            .finish_non_exhaustive()
+    }
+}
+
+impl AppState {
+    pub fn new(home: Home, options: AgentOptions) -> Self {
+        AppState {
+            home,
+            options,
+            backend: Mutex::new(None),
+            on_start: Mutex::new(None),
+            clipboard: Clipper::default(),
+        }
+    }
+
+    fn slot(&self) -> MutexGuard<'_, Option<Arc<Backend>>> {
+        self.backend.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Set once the app runs: every backend started from then on (and the current one) is
+    /// handed to `hook`.
+    pub fn on_start(&self, hook: OnStart) {
+        if let Some(backend) = self.slot().clone() {
+            hook(&backend);
+        }
+        *self.on_start.lock().unwrap_or_else(PoisonError::into_inner) = Some(hook);
+    }
+
+    /// The agent, started (hosted or attached) on first use when the vault exists.
+    pub fn backend(&self) -> Result<Arc<Backend>> {
+        let mut slot = self.slot();
+        if let Some(backend) = slot.as_ref() {
+            return Ok(Arc::clone(backend));
+        }
+        if !self.home.vault_path().exists() {
+            return Err(Error::NoVault(self.home.vault_path()));
+        }
+        let backend = Arc::new(Backend::start(&self.home, self.options.clone())?);
+        *slot = Some(Arc::clone(&backend));
+        drop(slot);
+        if let Some(hook) = self
+            .on_start
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .as_ref()
+        {
+            hook(&backend);
+        }
+        Ok(backend)
+    }
+
+    /// The started agent, if any, without starting one.
+    pub fn current(&self) -> Option<Arc<Backend>> {
+        self.slot().clone()
+    }
+
+    pub fn with_store<T>(&self, f: impl FnOnce(&mut dyn SecretStore) -> Result<T>) -> Result<T> {
+        self.backend()?.with_store(f)
+    }
+
+    pub fn lock_after_secs(&self) -> u32 {
+        u32::try_from(self.options.lock_after.as_secs()).unwrap_or(u32::MAX)
+    }
+
+    /// Stops a hosted agent (keys wiped, socket removed); called as the app exits.
+    pub fn shutdown(&self) {
+        self.clipboard.clear_now();
+        self.slot().take();
+    }
+}
