@@ -9,6 +9,7 @@ export default defineConfig({
   test: {
     environment: "jsdom",
     include: ["src/**/*.test.ts"],
+    setupFiles: ["src/test/setup.ts"],
   },
   // Svelte's browser build (mount, not SSR) under vitest.
   resolve: { conditions: ["browser"] },

@@ -1,0 +1,333 @@
+//! The app's commands on Tauri's mock runtime, headless, with the app's real configuration and
+//! capability (so a command the capability does not grant fails here), against a real vault in
+//! a throwaway home and the real agent the app hosts.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
+
+use std::time::Duration;
+
+use keyward_agent::{Agent, AgentClient, AgentOptions};
+use keyward_app::{AppState, agent_options, configure};
+use keyward_core::home::Home;
+use keyward_core::{Access, SecretBytes, SecretStore};
+use serde_json::{Value, json};
+use tauri::test::{INVOKE_KEY, MockRuntime, get_ipc_response, mock_builder};
+use tauri::webview::InvokeRequest;
+use tauri::{App, Manager, WebviewWindow};
+
+const PASSWORD: &str = "correct horse battery staple";
+const STRIPE: &str = "sk_live_51HqLyjWDarjtT1zdp7dcXfU9m2Zx6pQrK8vN3bT4yL0sJ7aE";
+
+struct TestApp {
+    _app: App<MockRuntime>,
+    window: WebviewWindow<MockRuntime>,
+    home: Home,
+    _dir: tempfile::TempDir,
+}
+
+fn app_with(dir: tempfile::TempDir, options: AgentOptions) -> TestApp {
+    let home = Home::at(dir.path().join("home"));
+    let app = configure(mock_builder(), AppState::new(home.clone(), options), |_| {
+        Ok(())
+    })
+    .build(tauri::generate_context!())
+    .expect("build the app");
+    let window = tauri::WebviewWindowBuilder::new(&app, "main", Default::default())
+        .build()
+        .expect("the main window");
+    TestApp {
+        _app: app,
+        window,
+        home,
+        _dir: dir,
+    }
+}
+
+fn app() -> TestApp {
+    app_with(tempfile::tempdir().unwrap(), quiet())
+}
+
+/// The app's agent options, without the watcher (these tests are about commands).
+fn quiet() -> AgentOptions {
+    AgentOptions {
+        watch: None,
+        ..agent_options()
+    }
+}
+
+impl TestApp {
+    fn call(&self, cmd: &str, args: Value) -> Result<Value, Value> {
+        let request = InvokeRequest {
+            cmd: cmd.into(),
+            callback: tauri::ipc::CallbackFn(0),
+            error: tauri::ipc::CallbackFn(1),
+            url: "tauri://localhost".parse().unwrap(),
+            body: tauri::ipc::InvokeBody::Json(args),
+            headers: Default::default(),
+            invoke_key: INVOKE_KEY.to_string(),
+        };
+        get_ipc_response(&self.window, request).map(|body| body.deserialize::<Value>().unwrap())
+    }
+
+    fn ok(&self, cmd: &str, args: Value) -> Value {
+        self.call(cmd, args)
+            .unwrap_or_else(|e| panic!("{cmd} failed: {e}"))
+    }
+
+    fn create(&self) {
+        let calibration = self.ok("create_vault", json!({ "password": PASSWORD }));
+        assert!(calibration["memory_mib"].as_u64().unwrap() >= 64);
+    }
+}
+
+fn new_secret(name: &str, tags: &[&str]) -> Value {
+    json!({ "name": name, "tags": tags, "note": null, "rotate_every_days": null, "expires": null })
+}
+
+#[test]
+fn create_add_list_detail_reveal() {
+    let app = app();
+    let state = app.ok("vault_state", json!({}));
+    assert_eq!(state["exists"], false);
+
+    app.create();
+    let state = app.ok("vault_state", json!({}));
+    assert_eq!(
+        (state["exists"].clone(), state["unlocked"].clone()),
+        (json!(true), json!(true))
+    );
+    assert_eq!(state["hosted"], true);
+
+    let added = app.ok(
+        "add_secret",
+        json!({ "secret": new_secret("stripe-live", &["billing"]), "value": STRIPE }),
+    );
+    // The catalog knows a Stripe live key: its provider and interval are filled in.
+    assert_eq!(added["provider"], "stripe");
+    assert!(added["rotate_every_days"].as_u64().is_some());
+
+    let list = app.ok("list_secrets", json!({}));
+    assert_eq!(list.as_array().unwrap().len(), 1);
+    assert_eq!(list[0]["health"], "ok");
+
+    let detail = app.ok("secret_detail", json!({ "name": "stripe-live" }));
+    assert_eq!(detail["provider_name"], "Stripe");
+    assert_eq!(detail["history"].as_array().unwrap().len(), 1);
+
+    // Only reveal returns the value; nothing else the UI is sent holds it.
+    for (cmd, args) in [
+        ("vault_state", json!({})),
+        ("list_secrets", json!({})),
+        ("secret_detail", json!({ "name": "stripe-live" })),
+        ("due_list", json!({})),
+        ("audit_log", json!({})),
+        ("list_findings", json!({ "all": true })),
+    ] {
+        let text = app.ok(cmd, args).to_string();
+        assert!(!text.contains(STRIPE), "{cmd} returned the value");
+    }
+    assert_eq!(
+        app.ok("reveal_secret", json!({ "name": "stripe-live" })),
+        STRIPE
+    );
+    let log = app.ok("audit_log", json!({})).to_string();
+    assert!(
+        log.contains("\"reveal\""),
+        "the reveal was not recorded: {log}"
+    );
+}
+
+#[test]
+fn errors_reach_the_ui_as_code_and_message_without_values() {
+    let app = app();
+    assert_eq!(
+        app.call("list_secrets", json!({})).unwrap_err()["code"],
+        "no_vault"
+    );
+    app.create();
+    app.ok(
+        "add_secret",
+        json!({ "secret": new_secret("stripe-live", &[]), "value": STRIPE }),
+    );
+    let dup = app
+        .call(
+            "add_secret",
+            json!({ "secret": new_secret("stripe-live", &[]), "value": STRIPE }),
+        )
+        .unwrap_err();
+    assert_eq!(dup["code"], "already_exists");
+    assert!(!dup.to_string().contains(STRIPE));
+    assert_eq!(
+        dup.as_object().unwrap().len(),
+        2,
+        "only code and message: {dup}"
+    );
+
+    app.ok("lock", json!({}));
+    assert_eq!(
+        app.call("reveal_secret", json!({ "name": "stripe-live" }))
+            .unwrap_err()["code"],
+        "locked"
+    );
+    let wrong = app
+        .call("unlock", json!({ "password": "guess" }))
+        .unwrap_err();
+    assert_eq!(wrong["code"], "wrong_password");
+    let bad_state = app.call(
+        "set_finding_state",
+        json!({ "id": 1, "newState": "ignored", "reason": " " }),
+    );
+    assert_eq!(bad_state.unwrap_err()["code"], "invalid");
+}
+
+#[test]
+fn the_cli_shares_the_apps_unlock_over_the_socket() {
+    let app = app();
+    app.create();
+    app.ok(
+        "add_secret",
+        json!({ "secret": new_secret("openai", &[]), "value": "sk-proj-abc123" }),
+    );
+    let mut client =
+        AgentClient::connect_unlocked(&app.home).expect("the app's agent answers unlocked");
+    let values = client
+        .fetch(&["openai".into()], &Access::new("get"))
+        .unwrap()
+        .values;
+    assert_eq!(values[0].expose(), b"sk-proj-abc123");
+
+    // A lock from the CLI is the app's lock too.
+    client.lock().unwrap();
+    assert_eq!(app.ok("vault_state", json!({}))["unlocked"], false);
+    app.ok("unlock", json!({ "password": PASSWORD }));
+    assert!(AgentClient::connect_unlocked(&app.home).is_some());
+}
+
+#[test]
+fn attaches_to_a_headless_agent_instead_of_holding_the_keys_twice() {
+    let dir = tempfile::tempdir().unwrap();
+    let home = Home::at(dir.path().join("home"));
+    home.ensure_exists().unwrap();
+    drop(
+        keyward_core::Vault::create(
+            &home.vault_path(),
+            &SecretBytes::copy_from(PASSWORD.as_bytes()),
+            keyward_core::crypto::kdf::KdfParams::INSECURE_FAST,
+            true,
+        )
+        .unwrap(),
+    );
+    let headless = Agent::start(&home, quiet()).unwrap();
+    let app = app_with(dir, quiet());
+    let state = app.ok("vault_state", json!({}));
+    assert_eq!(
+        (state["hosted"].clone(), state["unlocked"].clone()),
+        (json!(false), json!(false))
+    );
+
+    app.ok("unlock", json!({ "password": PASSWORD }));
+    assert!(
+        headless.status().unlocked,
+        "the app unlocked the headless agent"
+    );
+    app.ok(
+        "add_secret",
+        json!({ "secret": new_secret("db", &["prod"]), "value": "hunter2-but-longer" }),
+    );
+    assert_eq!(
+        headless.store().entry("db").unwrap().tags,
+        vec!["prod".to_string()]
+    );
+    app.ok("lock", json!({}));
+    assert!(!headless.status().unlocked);
+}
+
+#[test]
+fn edit_rotate_generate_and_remove() {
+    let app = app();
+    app.create();
+    app.ok(
+        "add_secret",
+        json!({ "secret": new_secret("db-password", &["db"]), "value": "first-value" }),
+    );
+    let edited = app.ok(
+        "update_secret",
+        json!({ "name": "db-password", "edit": { "tags": ["db", "prod"], "note": "main db", "rotate_every_days": 30, "expires": "2031-01-31" } }),
+    );
+    assert_eq!(edited["tags"], json!(["db", "prod"]));
+    assert_eq!(edited["rotate_every_days"], 30);
+    assert_eq!(edited["expires"], "2031-01-31");
+
+    app.ok(
+        "rotate_secret",
+        json!({ "name": "db-password", "value": "second-value" }),
+    );
+    let generated = app.ok(
+        "rotate_secret",
+        json!({ "name": "db-password", "value": null }),
+    );
+    assert_eq!(generated["version"], 3);
+    let value = app.ok("reveal_secret", json!({ "name": "db-password" }));
+    let value = value.as_str().unwrap();
+    assert_eq!(value.len(), 32);
+    assert!(value.chars().all(|c| c.is_ascii_alphanumeric()));
+
+    let bad = app.call(
+        "update_secret",
+        json!({ "name": "db-password", "edit": { "tags": null, "note": null, "rotate_every_days": null, "expires": "next tuesday" } }),
+    );
+    assert_eq!(bad.unwrap_err()["code"], "invalid");
+
+    app.ok("remove_secret", json!({ "name": "db-password" }));
+    assert_eq!(app.ok("list_secrets", json!({})), json!([]));
+}
+
+#[test]
+fn watch_settings_and_audit_verify() {
+    let app = app();
+    app.create();
+    let project = tempfile::tempdir().unwrap();
+    let saved = app.ok(
+        "set_watch_settings",
+        json!({ "settings": { "projects": [project.path()], "history": false, "editor_backups": true } }),
+    );
+    let canonical = project.path().canonicalize().unwrap().display().to_string();
+    assert_eq!(saved["projects"], json!([canonical]));
+    assert_eq!(app.ok("watch_settings", json!({}))["history"], false);
+    let missing = app.call(
+        "set_watch_settings",
+        json!({ "settings": { "projects": ["/no/such/folder"], "history": true, "editor_backups": true } }),
+    );
+    assert_eq!(missing.unwrap_err()["code"], "io");
+
+    let check = app.ok("verify_audit", json!({}));
+    assert_eq!(check["ok"], true);
+    assert!(check["records"].as_u64().unwrap() >= 2, "{check}");
+}
+
+#[test]
+fn a_stopped_app_leaves_no_socket_and_no_unlocked_agent() {
+    let app = app();
+    app.create();
+    let socket = app.home.agent_socket();
+    assert!(socket.exists());
+    app._app.state::<AppState>().shutdown();
+    std::thread::sleep(Duration::from_millis(50));
+    assert!(!socket.exists());
+    assert!(AgentClient::connect(&app.home).is_none());
+}
+
+#[test]
+fn the_window_may_call_only_what_its_capability_grants() {
+    let app = app();
+    let refused = app.call(
+        "plugin:notification|notify",
+        json!({ "options": { "title": "x" } }),
+    );
+    assert!(
+        refused.is_err(),
+        "a plugin command outside the capability ran"
+    );
+    let refused = app.call("plugin:notification|request_permission", json!({}));
+    assert!(refused.is_err());
+}
