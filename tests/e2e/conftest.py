@@ -1,0 +1,119 @@
+"""The desktop app under test: a throwaway KEYWARD_HOME, tauri-driver (which starts
+WebKitWebDriver, which starts the app) and a selenium session on it. Screenshots of each step go
+to $KEYWARD_E2E_SHOTS (default target/e2e-screens)."""
+
+import os
+import shutil
+import socket
+import subprocess
+import tempfile
+import time
+from pathlib import Path
+
+import pytest
+from selenium import webdriver
+from selenium.webdriver.common.options import ArgOptions
+
+ROOT = Path(__file__).resolve().parents[2]
+TARGET = Path(os.environ.get("CARGO_TARGET_DIR", ROOT / "target"))
+APP = Path(os.environ.get("KEYWARD_APP", TARGET / "debug" / "keyward-app"))
+CLI = Path(os.environ.get("KEYWARD_CLI", TARGET / "debug" / "keyward"))
+SHOTS = Path(os.environ.get("KEYWARD_E2E_SHOTS", TARGET / "e2e-screens"))
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_for_port(port: int, proc: subprocess.Popen, seconds: float = 20) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"tauri-driver exited with {proc.returncode}")
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=0.2):
+                return
+        except OSError:
+            time.sleep(0.1)
+    raise TimeoutError("tauri-driver did not listen")
+
+
+class Env:
+    """The throwaway home the app and the CLI share, and how to run the CLI in it."""
+
+    def __init__(self, root: Path):
+        self.root = root
+        self.home = root / "home"
+        self.project = root / "project"
+        self.project.mkdir(parents=True)
+        self.vars = dict(os.environ)
+        self.vars.update(
+            KEYWARD_HOME=str(self.home),
+            HOME=str(root / "user"),
+            NO_COLOR="1",
+            # Closing the window in a test ends the app instead of hiding it in the tray.
+            KEYWARD_APP_QUIT_ON_CLOSE="1",
+        )
+        (root / "user").mkdir()
+
+    def cli(self, *args: str, stdin: str | None = None, check: bool = True) -> subprocess.CompletedProcess:
+        return subprocess.run(
+            [str(CLI), *args], env=self.vars, input=stdin, capture_output=True, text=True,
+            timeout=30, check=check,
+        )
+
+
+@pytest.fixture(scope="session")
+def env():
+    root = Path(tempfile.mkdtemp(prefix="keyward-e2e-"))
+    yield Env(root)
+    shutil.rmtree(root, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def driver(env):
+    for binary in (APP, CLI):
+        assert binary.exists(), f"{binary} is not built"
+    driver_bin = shutil.which("tauri-driver") or str(Path.home() / ".cargo/bin/tauri-driver")
+    port, native_port = free_port(), free_port()
+    log = open(env.root / "tauri-driver.log", "w")
+    proc = subprocess.Popen(
+        [driver_bin, "--port", str(port), "--native-port", str(native_port)],
+        env=env.vars, stdout=log, stderr=subprocess.STDOUT,
+    )
+    try:
+        wait_for_port(port, proc)
+        options = ArgOptions()
+        options.set_capability("browserName", "wry")
+        options.set_capability("tauri:options", {"application": str(APP)})
+        session = webdriver.Remote(f"http://127.0.0.1:{port}", options=options)
+        session.implicitly_wait(0)
+        yield session
+        session.quit()
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+        log.close()
+
+
+@pytest.fixture(scope="session")
+def shot(driver):
+    SHOTS.mkdir(parents=True, exist_ok=True)
+
+    def take(name: str) -> None:
+        time.sleep(0.4)  # let the last change paint
+        driver.save_screenshot(str(SHOTS / f"{name}.png"))
+
+    return take
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    """A failed step leaves a screenshot of what the window showed."""
+    outcome = yield
+    report = outcome.get_result()
+    if report.when == "call" and report.failed and "driver" in item.fixturenames:
+        SHOTS.mkdir(parents=True, exist_ok=True)
+        item.funcargs["driver"].save_screenshot(str(SHOTS / f"FAILED-{item.name}.png"))

@@ -1,0 +1,168 @@
+"""The desktop app end to end, as a user drives it: every step runs the real app (hosting the
+real agent) in WebKit under Xvfb, and the CLI against the same home."""
+
+import subprocess
+import time
+
+import pytest
+from selenium.webdriver.common.by import By
+from selenium.webdriver.common.keys import Keys
+from selenium.webdriver.support import expected_conditions as EC
+from selenium.webdriver.support.ui import WebDriverWait
+
+PASSWORD = "correct horse battery staple"
+STRIPE = "sk_live_51HqLyjWDarjtT1zdp7dcXfU9m2Zx6pQrK8vN3bT4yL0sJ7aE"
+OPENAI = "sk-proj-Xq3mT8vL2pR7wK9nZ4bY6cH1dF5gJ0sA"
+
+
+def find(driver, testid: str, seconds: float = 15):
+    return WebDriverWait(driver, seconds).until(
+        EC.visibility_of_element_located((By.CSS_SELECTOR, f'[data-testid="{testid}"]'))
+    )
+
+
+def gone(driver, testid: str, seconds: float = 15) -> None:
+    WebDriverWait(driver, seconds).until(
+        EC.invisibility_of_element_located((By.CSS_SELECTOR, f'[data-testid="{testid}"]'))
+    )
+
+
+def type_into(driver, testid: str, text: str) -> None:
+    field = find(driver, testid)
+    field.clear()
+    field.send_keys(text)
+
+
+def clipboard(env) -> str:
+    out = subprocess.run(
+        ["xclip", "-o", "-selection", "clipboard"], env=env.vars, capture_output=True, text=True,
+        timeout=10,
+    )
+    return out.stdout
+
+
+def add_secret(driver, name: str, value: str, tags: str = "") -> None:
+    find(driver, "add-secret").click()
+    type_into(driver, "add-name", name)
+    type_into(driver, "add-value", value)
+    if tags:
+        type_into(driver, "add-tags", tags)
+    find(driver, "add-save").click()
+    gone(driver, "add-form")
+
+
+def unlock(driver) -> None:
+    type_into(driver, "password", PASSWORD)
+    find(driver, "unlock").click()
+    find(driver, "nav-secrets")
+
+
+def test_create_vault_add_search_reveal_copy(driver, env, shot):
+    find(driver, "create-vault", 30)
+    shot("01-create-vault")
+    type_into(driver, "new-password", PASSWORD)
+    type_into(driver, "repeat-password", PASSWORD)
+    find(driver, "create").click()
+    assert "Argon2id" in find(driver, "calibration", 60).text
+    find(driver, "nav-secrets")
+    shot("02-calibrated")
+    assert (env.home / "vault.db").exists()
+
+    add_secret(driver, "stripe-live", STRIPE, "billing, prod")
+    add_secret(driver, "openai", OPENAI, "ai")
+    for i in range(12):
+        add_secret(driver, f"db-password-{i}", f"pw-{i}-Zk8#qL2", "db")
+    shot("03-secrets")
+
+    # Search with the keyboard: "/" focuses the search field.
+    find(driver, "secret-list").click()
+    driver.switch_to.active_element.send_keys("/")
+    driver.switch_to.active_element.send_keys("stripe")
+    WebDriverWait(driver, 5).until(lambda d: find(d, "secret-count").text.startswith("1 of 14"))
+    rows = driver.find_elements(By.CSS_SELECTOR, '[data-testid="secret-row"]')
+    assert [r.get_attribute("data-name") for r in rows] == ["stripe-live"]
+    shot("04-search")
+
+    rows[0].click()
+    find(driver, "secret-detail")
+    assert STRIPE not in driver.page_source, "a value reached the page before reveal"
+    find(driver, "reveal").click()
+    WebDriverWait(driver, 10).until(lambda d: find(d, "value").text == STRIPE)
+    shot("05-revealed")
+    find(driver, "reveal").click()  # hide: the value leaves the page
+    WebDriverWait(driver, 5).until(lambda d: STRIPE not in d.page_source)
+
+    find(driver, "copy").click()
+    assert "cleared in 30 s" in find(driver, "notice").text
+    assert clipboard(env) == STRIPE
+    assert STRIPE not in driver.page_source, "copying sent the value to the webview"
+    find(driver, "copy-export").click()
+    WebDriverWait(driver, 5).until(lambda d: clipboard(env) == f"export STRIPE_LIVE='{STRIPE}'")
+
+    # The reveal and the copies are in the access log, as the app's.
+    log = env.cli("audit", "--json").stdout
+    assert '"reveal"' in log and '"copy"' in log
+
+
+def test_cli_and_app_share_one_unlock(driver, env, shot):
+    # The app is unlocked: the CLI gets the value from the app's agent, with no password.
+    got = env.cli("get", "openai")
+    assert got.stdout == OPENAI
+    # Locking from the CLI locks the window, and clears our copy from the clipboard.
+    env.cli("lock")
+    find(driver, "unlock-form")
+    shot("06-locked")
+    assert OPENAI not in driver.page_source and "stripe-live" not in driver.page_source
+    WebDriverWait(driver, 5).until(lambda d: clipboard(env) != f"export STRIPE_LIVE='{STRIPE}'")
+    assert env.cli("get", "openai", check=False).returncode != 0
+    # A wrong password is refused with one line; the right one unlocks both.
+    type_into(driver, "password", "not the password")
+    find(driver, "unlock").click()
+    assert "Wrong password" in find(driver, "unlock-error", 30).text
+    unlock(driver)
+    assert env.cli("get", "openai").stdout == OPENAI
+    # Lock from the window, unlock from the CLI: the window follows.
+    find(driver, "lock").click()
+    find(driver, "unlock-form")
+    env.cli("unlock", "--password-file", "/dev/stdin", stdin=PASSWORD)
+    find(driver, "nav-secrets")
+
+
+def test_a_leak_appears_and_is_exposed_in_the_dashboard(driver, env, shot):
+    find(driver, "nav-projects").click()
+    type_into(driver, "project-path", str(env.project))
+    find(driver, "project-add").click()
+    WebDriverWait(driver, 10).until(
+        lambda d: str(env.project.resolve()) in find(d, "projects").text
+    )
+    shot("07-projects")
+    time.sleep(1)  # the watcher indexes the new folder
+    (env.project / "settings.py").write_text(f'STRIPE_KEY = "{STRIPE}"\n')
+    banner = find(driver, "banner", 15)
+    assert "stripe-live" in banner.text and "settings.py" in banner.text
+    assert find(driver, "leak-count").text == "1"
+    find(driver, "nav-leaks").click()
+    finding = find(driver, "finding")
+    assert "settings.py:1" in finding.text
+    assert STRIPE not in driver.page_source, "the finding showed the whole value"
+    shot("08-leaks")
+
+    find(driver, "nav-rotation").click()
+    row = find(driver, "due-row")
+    assert row.get_attribute("data-name") == "stripe-live"
+    assert row.get_attribute("data-health") == "exposed"
+    shot("09-rotation")
+
+    # Rotating the exposed key from its page clears "exposed" once the file no longer holds it.
+    find(driver, "nav-leaks").click()
+    find(driver, "ignore").click()
+    type_into(driver, "ignore-reason", "test key, revoked at Stripe")
+    find(driver, "ignore-reason").send_keys(Keys.ENTER)
+    find(driver, "no-leaks")
+
+
+def test_audit_log_verifies(driver, env, shot):
+    find(driver, "nav-audit").click()
+    find(driver, "verify").click()
+    assert "intact" in find(driver, "verify-result").text
+    shot("10-audit")
