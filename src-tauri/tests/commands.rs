@@ -2,7 +2,12 @@
 //! capability (so a command the capability does not grant fails here), against a real vault in
 //! a throwaway home and the real agent the app hosts.
 
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
 
 use std::time::Duration;
 
