@@ -3,6 +3,7 @@
 
 use keyward_core::{AuditEvent, Error, Result, SecretBytes, Vault};
 
+use crate::approval::ApprovalRequest;
 use crate::events::EntryChange;
 use crate::events::LockReason;
 use crate::protocol::{Request, Response, WireSecret};
@@ -30,7 +31,16 @@ impl Service {
                 command,
                 cwd,
                 detail,
-            } => match self.with_vault(|v| v.get_many(&names)) {
+            } => match self
+                .approve(ApprovalRequest {
+                    command: command.clone(),
+                    program: detail.clone(),
+                    folder: peer.folder(cwd.clone()),
+                    pid: peer.pid,
+                    names: names.clone(),
+                })
+                .and_then(|()| self.with_vault(|v| v.get_many(&names)))
+            {
                 Ok(values) => {
                     let mut event = peer_event(peer, command, names, cwd);
                     event.detail = detail;

@@ -17,6 +17,7 @@
 //! ```
 
 mod anomaly;
+mod approval;
 mod client;
 mod dispatch;
 mod events;
@@ -30,6 +31,7 @@ mod signals;
 mod socket;
 mod watch;
 
+pub use approval::{ApprovalRequest, Approver, Decision};
 pub use client::{AgentClient, EventStream};
 pub use events::{AgentEvent, EntryChange, LockReason, SUBSCRIBER_BACKLOG, Subscription};
 pub use handle::{Agent, AgentHandle};

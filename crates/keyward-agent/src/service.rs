@@ -17,6 +17,7 @@ use keyward_watch::WatchOptions;
 use keyward_core::throttle::UnlockThrottle;
 
 use crate::anomaly::{Anomalies, failed_unlocks};
+use crate::approval::{ApprovalRequest, Approver, Decision, Grants, project_of};
 use crate::events::{AgentEvent, EntryChange, EventBus, LockReason, Subscription};
 use crate::protocol::AgentStatus;
 use crate::watch::{VaultView, WatchState};
@@ -30,6 +31,9 @@ pub struct AgentOptions {
     /// Tell the desktop about new leaks (freedesktop notifications). The desktop app, which
     /// shows its own, turns this off.
     pub notifications: bool,
+    /// Who approves a process's request for values (the desktop app); `None` answers every
+    /// request from the user's own processes, as the headless agent does.
+    pub approver: Option<Arc<dyn Approver>>,
 }
 
 impl Default for AgentOptions {
@@ -38,6 +42,7 @@ impl Default for AgentOptions {
             lock_after: Duration::from_secs(600),
             watch: Some(WatchOptions::default()),
             notifications: true,
+            approver: None,
         }
     }
 }
@@ -61,6 +66,8 @@ pub(crate) struct Service {
 struct State {
     vault: Option<Vault>,
     last_used: Instant,
+    /// Folders the user allowed for a while; they end when the vault locks.
+    grants: Grants,
 }
 
 /// Work to do once the reply is sent (writing the access log, which the client need not wait
@@ -75,6 +82,7 @@ impl Service {
             state: Mutex::new(State {
                 vault: None,
                 last_used: Instant::now(),
+                grants: Grants::default(),
             }),
             events: Arc::new(EventBus::default()),
             watch: Mutex::new(None),
@@ -225,8 +233,44 @@ impl Service {
     }
 
     /// Drops the vault, which zeroizes its keys, after recording why.
+    /// Asks the approver, if there is one, whether `request` may have its values: at once when
+    /// its folder is allowed, else the user's answer. Locked agents are refused before asking.
+    pub fn approve(&self, mut request: ApprovalRequest) -> Result<()> {
+        let Some(approver) = &self.options.approver else {
+            return Ok(());
+        };
+        request.folder = project_of(&request.folder);
+        {
+            let state = self.state();
+            if state.vault.is_none() {
+                return Err(Error::Locked);
+            }
+            if state.grants.allows(&request.folder, Instant::now()) {
+                return Ok(());
+            }
+        }
+        match approver.decide(&request) {
+            Decision::AllowOnce => Ok(()),
+            Decision::AllowFolderFor(duration) => {
+                self.state()
+                    .grants
+                    .allow(request.folder, Instant::now() + duration);
+                Ok(())
+            }
+            Decision::Deny => Err(Error::Denied(format!(
+                "`{}` was denied {} in the desktop app",
+                request.command,
+                request.names.join(", ")
+            ))),
+        }
+    }
+
     pub fn lock(&self, reason: LockReason) {
-        let dropped = self.state().vault.take();
+        let dropped = {
+            let mut state = self.state();
+            state.grants.clear();
+            state.vault.take()
+        };
         if let Some(mut vault) = dropped {
             record_lock(&mut vault, reason);
             drop(vault);
@@ -298,6 +342,7 @@ impl Service {
         let dropped = {
             let mut state = self.state();
             if state.vault.is_some() && state.last_used.elapsed() >= self.options.lock_after {
+                state.grants.clear();
                 state.vault.take()
             } else {
                 None
@@ -317,7 +362,9 @@ impl Service {
 
     pub fn with_vault<T>(&self, f: impl FnOnce(&mut Vault) -> Result<T>) -> Result<T> {
         let mut state = self.state();
-        let State { vault, last_used } = &mut *state;
+        let State {
+            vault, last_used, ..
+        } = &mut *state;
         let vault = vault.as_mut().ok_or(Error::Locked)?;
         *last_used = Instant::now();
         f(vault)

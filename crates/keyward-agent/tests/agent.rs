@@ -9,10 +9,15 @@
 
 use std::time::Duration;
 
-use keyward_agent::{Agent, AgentClient, AgentEvent, AgentOptions, EntryChange, LockReason};
+use std::sync::{Arc, Mutex};
+
+use keyward_agent::{
+    Agent, AgentClient, AgentEvent, AgentOptions, ApprovalRequest, Approver, Decision, EntryChange,
+    LockReason,
+};
 use keyward_core::crypto::kdf::KdfParams;
 use keyward_core::home::Home;
-use keyward_core::{EntryChanges, Error, NewEntry, SecretBytes, SecretStore, Vault};
+use keyward_core::{Access, EntryChanges, Error, NewEntry, SecretBytes, SecretStore, Vault};
 
 const WAIT: Duration = Duration::from_secs(10);
 
@@ -44,6 +49,7 @@ fn options() -> AgentOptions {
         lock_after: Duration::from_secs(600),
         watch: None,
         notifications: false,
+        approver: None,
     }
 }
 
@@ -303,4 +309,91 @@ fn the_fingerprint_key_is_the_vaults_and_the_same_both_ways() {
         AgentClient::require(&t.home).unwrap().fingerprint_key(),
         Err(Error::Locked)
     ));
+}
+
+/// Answers each request with the next decision of its script, and keeps what it was asked.
+#[derive(Debug, Default)]
+struct Scripted {
+    answers: Mutex<Vec<Decision>>,
+    asked: Mutex<Vec<ApprovalRequest>>,
+}
+
+impl Approver for Scripted {
+    fn decide(&self, request: &ApprovalRequest) -> Decision {
+        self.asked.lock().unwrap().push(request.clone());
+        self.answers.lock().unwrap().remove(0)
+    }
+}
+
+#[test]
+fn an_approver_decides_what_socket_clients_get() {
+    let t = home_with_vault();
+    let approver = Arc::new(Scripted {
+        answers: Mutex::new(vec![
+            Decision::Deny,
+            Decision::AllowOnce,
+            Decision::AllowFolderFor(Duration::from_secs(600)),
+            Decision::Deny,
+        ]),
+        ..Scripted::default()
+    });
+    let agent = Agent::start(
+        &t.home,
+        AgentOptions {
+            approver: Some(Arc::clone(&approver) as Arc<dyn Approver>),
+            ..options()
+        },
+    )
+    .unwrap();
+    agent.unlock(&password()).unwrap();
+    agent
+        .store()
+        .add(
+            "openai",
+            &SecretBytes::copy_from(b"sk-1"),
+            NewEntry::default(),
+        )
+        .unwrap();
+    let fetch = || {
+        AgentClient::require(&t.home)
+            .unwrap()
+            .fetch(&["openai".into()], &Access::new("run").with_detail("npm"))
+    };
+
+    let denied = fetch().unwrap_err();
+    assert!(matches!(denied, Error::Denied(_)), "{denied}");
+    assert!(!denied.to_string().contains("sk-1"));
+    assert_eq!(fetch().unwrap().values[0].expose(), b"sk-1", "allowed once");
+    assert_eq!(
+        fetch().unwrap().values[0].expose(),
+        b"sk-1",
+        "folder allowed"
+    );
+    assert_eq!(
+        fetch().unwrap().values[0].expose(),
+        b"sk-1",
+        "no question within the grant"
+    );
+    assert_eq!(approver.asked.lock().unwrap().len(), 3);
+    let asked = approver.asked.lock().unwrap()[0].clone();
+    assert_eq!(asked.command, "run");
+    assert_eq!(asked.program.as_deref(), Some("npm"));
+    assert_eq!(asked.names, vec!["openai".to_string()]);
+    assert_eq!(asked.pid, std::process::id());
+
+    // Locking ends the grant: the next request is asked about again (and denied).
+    agent.lock();
+    agent.unlock(&password()).unwrap();
+    assert!(matches!(fetch().unwrap_err(), Error::Denied(_)));
+    assert_eq!(approver.asked.lock().unwrap().len(), 4);
+    // A locked agent refuses without asking; the in-process store never asks.
+    agent.lock();
+    assert!(matches!(fetch().unwrap_err(), Error::Locked));
+    agent.unlock(&password()).unwrap();
+    let own = agent
+        .store()
+        .fetch(&["openai".into()], &Access::new("reveal"))
+        .unwrap();
+    assert_eq!(own.values[0].expose(), b"sk-1");
+    assert_eq!(approver.asked.lock().unwrap().len(), 4);
 }

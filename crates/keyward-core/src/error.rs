@@ -78,6 +78,10 @@ pub enum Error {
     #[error("the agent closed the connection (is it shutting down?)")]
     AgentGone,
 
+    /// The user refused the request in the desktop app (or did not answer in time).
+    #[error("{0}")]
+    Denied(String),
+
     #[error("could not save the change ({0}); the vault is unchanged")]
     WriteFailed(String),
 
@@ -140,6 +144,7 @@ impl Error {
             Error::AgentVersion { .. } => "agent_version",
             Error::ForeignPeer => "foreign_peer",
             Error::AgentGone => "agent_gone",
+            Error::Denied(_) => "denied",
             Error::WriteFailed(_) => "write_failed",
             Error::TooNew { .. } => "too_new",
             Error::Io { .. } => "io",
@@ -371,6 +376,10 @@ mod tests {
             (
                 Error::AgentGone,
                 r#"{"code":"agent_gone","message":"the agent closed the connection (is it shutting down?)"}"#,
+            ),
+            (
+                Error::Denied("`run` was denied stripe-live".into()),
+                r#"{"code":"denied","message":"`run` was denied stripe-live","details":"`run` was denied stripe-live"}"#,
             ),
             (
                 Error::WriteFailed("the disk is full".into()),
