@@ -5,6 +5,7 @@ const COMMANDS: &[&str] = &[
     "create_vault",
     "unlock",
     "lock",
+    "answer_approval",
     "list_secrets",
     "secret_detail",
     "add_secret",

@@ -70,3 +70,28 @@ fn notify<R: Runtime>(app: &AppHandle<R>, title: &str, body: &str) {
         tracing::warn!("could not show a notification: {err}");
     }
 }
+
+/// Brings the window forward with each CLI request for values, and tells it when one is over.
+pub fn connect_approvals<R: Runtime>(app: &AppHandle<R>) {
+    let (asking, closing) = (app.clone(), app.clone());
+    app.state::<AppState>().approvals.connect(
+        Box::new(move |request| {
+            let _ = VaultEvent::Approval {
+                request: request.clone(),
+            }
+            .emit(&asking);
+            crate::tray::show_main(&asking);
+            notify(
+                &asking,
+                &format!("{} asks for {}", request.command, request.names.join(", ")),
+                &format!(
+                    "from {} (pid {}): allow or deny in keyward",
+                    request.folder, request.pid
+                ),
+            );
+        }),
+        Box::new(move |id| {
+            let _ = VaultEvent::ApprovalClosed { id }.emit(&closing);
+        }),
+    );
+}

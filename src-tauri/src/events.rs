@@ -4,6 +4,7 @@
 use keyward_agent::AgentEvent;
 use serde::Serialize;
 
+use crate::approvals::ApprovalView;
 use crate::views::{FindingView, serde_name as name};
 
 #[derive(Debug, Clone, Serialize, specta::Type, tauri_specta::Event)]
@@ -31,6 +32,14 @@ pub enum VaultEvent {
     /// The tray or a notification asks for a screen.
     Navigate {
         screen: String,
+    },
+    /// A CLI process asks for values: allow once, allow its folder for a while, or deny.
+    Approval {
+        request: ApprovalView,
+    },
+    /// That request was answered or timed out.
+    ApprovalClosed {
+        id: u32,
     },
 }
 

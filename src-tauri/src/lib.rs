@@ -2,6 +2,7 @@
 //! in-process on the usual socket, so the CLI and the window share one unlock; each command is
 //! a few lines over the core, and the window learns of changes through one event.
 
+mod approvals;
 mod backend;
 mod bridge;
 mod clipboard;
@@ -29,6 +30,7 @@ pub fn specta_builder<R: Runtime>() -> tauri_specta::Builder<R> {
             vault::create_vault,
             vault::unlock,
             vault::lock,
+            commands::approvals::answer_approval,
             secrets::list_secrets,
             secrets::secret_detail,
             secrets::add_secret,
@@ -51,28 +53,29 @@ pub fn specta_builder<R: Runtime>() -> tauri_specta::Builder<R> {
         .disable_serde_phases()
 }
 
-/// The app on any runtime (the real one, or Tauri's mock runtime in tests): state, commands,
-/// events, notifications, and the bridge from the agent's events to the window. `extra` runs
-/// at setup after those (the tray, in the real app).
-pub fn configure<R: Runtime>(
-    builder: tauri::Builder<R>,
-    state: AppState,
-    extra: impl FnOnce(&mut tauri::App<R>) -> tauri::Result<()> + Send + 'static,
-) -> tauri::Builder<R> {
-    let specta = specta_builder::<R>();
+/// The app on any runtime (the real one, or Tauri's mock runtime in tests): notifications,
+/// state and commands. Once built, [`start`] wires it up.
+pub fn configure<R: Runtime>(builder: tauri::Builder<R>, state: AppState) -> tauri::Builder<R> {
     builder
         .plugin(tauri_plugin_notification::init())
         .manage(state)
-        .invoke_handler(specta.invoke_handler())
-        .setup(move |app| {
-            specta.mount_events(app);
-            let handle = app.handle().clone();
-            app.state::<AppState>().on_start(Box::new(move |backend| {
-                bridge::follow(handle.clone(), backend)
-            }));
-            extra(app)?;
-            Ok(())
-        })
+        .invoke_handler(specta_builder::<R>().invoke_handler())
+}
+
+/// Wires a built app up: its events, the bridge from each agent it starts to the window, the
+/// window as the agent's approver; then starts (or attaches to) the agent when a vault exists,
+/// so the CLI can use the app's unlock from the first moment.
+pub fn start<R: Runtime>(app: &tauri::App<R>) {
+    specta_builder::<R>().mount_events(app);
+    let handle = app.handle().clone();
+    let state = app.state::<AppState>();
+    state.on_start(Box::new(move |backend| {
+        bridge::follow(handle.clone(), backend)
+    }));
+    bridge::connect_approvals(app.handle());
+    if let Err(err) = state.backend() {
+        tracing::info!("no agent yet: {err}");
+    }
 }
 
 /// The agent the app hosts: no notifications of its own (the app shows them).
@@ -97,27 +100,25 @@ pub fn run() -> ExitCode {
         .plugin(tauri_plugin_single_instance::init(|app, _argv, _cwd| {
             tray::show_main(app);
         }));
-    let app = configure(builder, AppState::new(home, agent_options()), |app| {
-        if let Err(err) = tray::install(app) {
-            tracing::warn!("no tray icon: {err}");
-        }
-        // Start (or attach to) the agent at once, so the CLI can use the app's unlock.
-        if let Err(err) = app.state::<AppState>().backend() {
-            tracing::info!("no agent yet: {err}");
-        }
-        Ok(())
-    })
-    .on_window_event(|window, event| {
-        // Closing the window keeps the app (and the agent it hosts) in the tray.
-        if let tauri::WindowEvent::CloseRequested { api, .. } = event
-            && window.app_handle().tray_by_id("keyward").is_some()
-            && std::env::var_os("KEYWARD_APP_QUIT_ON_CLOSE").is_none()
-        {
-            api.prevent_close();
-            let _ = window.hide();
-        }
-    })
-    .build(tauri::generate_context!());
+    let state = AppState::with_approvals(home, agent_options());
+    let app = configure(builder, state)
+        .setup(|app| {
+            if let Err(err) = tray::install(app) {
+                tracing::warn!("no tray icon: {err}");
+            }
+            Ok(())
+        })
+        .on_window_event(|window, event| {
+            // Closing the window keeps the app (and the agent it hosts) in the tray.
+            if let tauri::WindowEvent::CloseRequested { api, .. } = event
+                && window.app_handle().tray_by_id("keyward").is_some()
+                && std::env::var_os("KEYWARD_APP_QUIT_ON_CLOSE").is_none()
+            {
+                api.prevent_close();
+                let _ = window.hide();
+            }
+        })
+        .build(tauri::generate_context!());
     let app = match app {
         Ok(app) => app,
         Err(err) => {
@@ -125,6 +126,7 @@ pub fn run() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
+    start(&app);
     app.run(|app, event| {
         if let tauri::RunEvent::Exit = event {
             app.state::<AppState>().shutdown();

@@ -7,8 +7,12 @@ use keyward_agent::AgentOptions;
 use keyward_core::home::Home;
 use keyward_core::{Error, Result, SecretStore};
 
+use crate::approvals::Approvals;
 use crate::backend::Backend;
 use crate::clipboard::Clipper;
+
+/// How long a CLI waits for the user to answer before it is denied.
+const APPROVAL_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(60);
 
 /// Called with each newly started backend (the app follows its events).
 pub type OnStart = Box<dyn Fn(&Backend) + Send + Sync>;
@@ -19,6 +23,7 @@ pub struct AppState {
     backend: Mutex<Option<Arc<Backend>>>,
     on_start: Mutex<Option<OnStart>>,
     pub clipboard: Clipper,
+    pub approvals: Arc<Approvals>,
 }
 
 impl std::fmt::Debug for AppState {
@@ -30,6 +35,7 @@ impl std::fmt::Debug for AppState {
 }
 
 impl AppState {
+    /// The app's state; the agent it hosts answers every request of the user's processes.
     pub fn new(home: Home, options: AgentOptions) -> Self {
         AppState {
             home,
@@ -37,6 +43,17 @@ impl AppState {
             backend: Mutex::new(None),
             on_start: Mutex::new(None),
             clipboard: Clipper::default(),
+            approvals: Arc::new(Approvals::new(APPROVAL_TIMEOUT)),
+        }
+    }
+
+    /// The app's state with the window approving what CLI processes ask the hosted agent for.
+    pub fn with_approvals(home: Home, mut options: AgentOptions) -> Self {
+        let approvals = Arc::new(Approvals::new(APPROVAL_TIMEOUT));
+        options.approver = Some(Arc::clone(&approvals) as Arc<dyn keyward_agent::Approver>);
+        AppState {
+            approvals,
+            ..AppState::new(home, options)
         }
     }
 

@@ -12,7 +12,7 @@
 use std::time::Duration;
 
 use keyward_agent::{Agent, AgentClient, AgentOptions};
-use keyward_app::{AppState, agent_options, configure};
+use keyward_app::{AppState, agent_options, configure, start};
 use keyward_core::home::Home;
 use keyward_core::{Access, SecretBytes, SecretStore};
 use serde_json::{Value, json};
@@ -32,11 +32,18 @@ struct TestApp {
 
 fn app_with(dir: tempfile::TempDir, options: AgentOptions) -> TestApp {
     let home = Home::at(dir.path().join("home"));
-    let app = configure(mock_builder(), AppState::new(home.clone(), options), |_| {
-        Ok(())
-    })
-    .build(tauri::generate_context!())
-    .expect("build the app");
+    build(home.clone(), AppState::new(home, options), dir)
+}
+
+fn app() -> TestApp {
+    app_with(tempfile::tempdir().unwrap(), quiet())
+}
+
+fn build(home: Home, state: AppState, dir: tempfile::TempDir) -> TestApp {
+    let app = configure(mock_builder(), state)
+        .build(tauri::generate_context!())
+        .expect("build the app");
+    start(&app);
     let window = tauri::WebviewWindowBuilder::new(&app, "main", Default::default())
         .build()
         .expect("the main window");
@@ -46,10 +53,6 @@ fn app_with(dir: tempfile::TempDir, options: AgentOptions) -> TestApp {
         home,
         _dir: dir,
     }
-}
-
-fn app() -> TestApp {
-    app_with(tempfile::tempdir().unwrap(), quiet())
 }
 
 /// The app's agent options, without the watcher (these tests are about commands).
@@ -335,4 +338,70 @@ fn the_window_may_call_only_what_its_capability_grants() {
     );
     let refused = app.call("plugin:notification|request_permission", json!({}));
     assert!(refused.is_err());
+}
+
+#[test]
+fn a_cli_request_waits_for_the_users_answer_in_the_window() {
+    use tauri::Listener;
+    let dir = tempfile::tempdir().unwrap();
+    let home = Home::at(dir.path().join("home"));
+    let app = build(
+        home.clone(),
+        AppState::with_approvals(home.clone(), quiet()),
+        dir,
+    );
+    let (tx, rx) = std::sync::mpsc::channel::<Value>();
+    app._app.listen_any("vault-event", move |event| {
+        let payload: Value = serde_json::from_str(event.payload()).unwrap();
+        if payload["kind"] == "approval" {
+            tx.send(payload["request"].clone()).unwrap();
+        }
+    });
+    app.create();
+    app.ok(
+        "add_secret",
+        json!({ "secret": new_secret("openai", &[]), "value": "sk-proj-abc123" }),
+    );
+    let ask = |home: Home| {
+        std::thread::spawn(move || {
+            AgentClient::require(&home)
+                .unwrap()
+                .fetch(&["openai".into()], &Access::new("get"))
+                .map(|f| f.values[0].expose().to_vec())
+        })
+    };
+
+    let asking = ask(home.clone());
+    let request = rx
+        .recv_timeout(Duration::from_secs(10))
+        .expect("the window is asked");
+    assert_eq!(request["names"], json!(["openai"]));
+    assert_eq!(request["command"], "get");
+    assert!(!request.to_string().contains("sk-proj-abc123"));
+    let id = request["id"].clone();
+    let bad = app.call(
+        "answer_approval",
+        json!({ "id": id, "decision": "folder", "minutes": 0 }),
+    );
+    assert_eq!(bad.unwrap_err()["code"], "invalid");
+    app.ok(
+        "answer_approval",
+        json!({ "id": id, "decision": "deny", "minutes": null }),
+    );
+    let denied = asking.join().unwrap().unwrap_err();
+    assert_eq!(denied.code(), "denied");
+    // An answer to a request that is over is refused.
+    let late = app.call(
+        "answer_approval",
+        json!({ "id": id, "decision": "once", "minutes": null }),
+    );
+    assert_eq!(late.unwrap_err()["code"], "invalid");
+
+    let asking = ask(home.clone());
+    let id = rx.recv_timeout(Duration::from_secs(10)).unwrap()["id"].clone();
+    app.ok(
+        "answer_approval",
+        json!({ "id": id, "decision": "once", "minutes": null }),
+    );
+    assert_eq!(asking.join().unwrap().unwrap(), b"sk-proj-abc123");
 }

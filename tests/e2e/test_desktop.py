@@ -5,6 +5,7 @@ import subprocess
 import time
 
 import pytest
+from conftest import CLI
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.support import expected_conditions as EC
@@ -49,6 +50,20 @@ def add_secret(driver, name: str, value: str, tags: str = "") -> None:
         type_into(driver, "add-tags", tags)
     find(driver, "add-save").click()
     gone(driver, "add-form")
+
+
+def approve(driver, env, args, decision: str, cwd=None) -> subprocess.CompletedProcess:
+    """Runs the CLI, answers its request for values in the window, returns how it ended."""
+    proc = subprocess.Popen(
+        [str(CLI), *args], env=env.vars, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+        text=True,
+    )
+    dialog = find(driver, "approval", 20)
+    assert "approval" in dialog.get_attribute("data-testid")
+    find(driver, decision).click()
+    gone(driver, "approval")
+    out, err = proc.communicate(timeout=30)
+    return subprocess.CompletedProcess(proc.args, proc.returncode, out, err)
 
 
 def unlock(driver) -> None:
@@ -105,9 +120,10 @@ def test_create_vault_add_search_reveal_copy(driver, env, shot):
 
 
 def test_cli_and_app_share_one_unlock(driver, env, shot):
-    # The app is unlocked: the CLI gets the value from the app's agent, with no password.
-    got = env.cli("get", "openai")
-    assert got.stdout == OPENAI
+    # The app is unlocked: the CLI gets the value from the app's agent with no password, once
+    # the user allows it in the window.
+    got = approve(driver, env, ["get", "openai"], "approve-once")
+    assert got.returncode == 0 and got.stdout == OPENAI
     # Locking from the CLI locks the window, and clears our copy from the clipboard.
     env.cli("lock")
     find(driver, "unlock-form")
@@ -120,7 +136,7 @@ def test_cli_and_app_share_one_unlock(driver, env, shot):
     find(driver, "unlock").click()
     assert "Wrong password" in find(driver, "unlock-error", 30).text
     unlock(driver)
-    assert env.cli("get", "openai").stdout == OPENAI
+    assert approve(driver, env, ["get", "openai"], "approve-once").stdout == OPENAI
     # Lock from the window, unlock from the CLI: the window follows.
     find(driver, "lock").click()
     find(driver, "unlock-form")
@@ -159,6 +175,38 @@ def test_a_leak_appears_and_is_exposed_in_the_dashboard(driver, env, shot):
     type_into(driver, "ignore-reason", "test key, revoked at Stripe")
     find(driver, "ignore-reason").send_keys(Keys.ENTER)
     find(driver, "no-leaks")
+
+
+def test_approve_a_cli_run_request(driver, env, shot):
+    project = env.root / "webapp"
+    project.mkdir()
+    (project / "keyward.toml").write_text('[env]\nOPENAI_API_KEY = "openai"\n')
+    script = ["run", "--", "sh", "-c", 'test "$OPENAI_API_KEY" = "%s" && echo has-the-key' % OPENAI]
+
+    # Denied: the command gets nothing and says why in one line.
+    denied = approve(driver, env, script, "deny", cwd=project)
+    assert denied.returncode == 2, denied
+    assert "denied" in denied.stderr and OPENAI not in denied.stderr
+
+    # Allowed for the folder: this run and the next ones there go through without asking.
+    proc = subprocess.Popen(
+        [str(CLI), *script], env=env.vars, cwd=project, stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE, text=True,
+    )
+    names = find(driver, "approval-names", 20).text
+    assert "openai" in names
+    assert find(driver, "approval-folder").text == str(project.resolve())
+    shot("11-approval")
+    find(driver, "approve-folder").click()
+    out, _ = proc.communicate(timeout=30)
+    assert proc.returncode == 0 and out.strip() == "has-the-key"
+    again = subprocess.run(
+        [str(CLI), *script], env=env.vars, cwd=project, capture_output=True, text=True, timeout=30,
+    )
+    assert again.returncode == 0 and again.stdout.strip() == "has-the-key"
+    # Another folder is asked about again.
+    elsewhere = approve(driver, env, ["get", "openai"], "deny", cwd=env.root)
+    assert elsewhere.returncode == 2
 
 
 def test_audit_log_verifies(driver, env, shot):

@@ -1,6 +1,7 @@
 //! The commands the UI invokes: a few lines each over keyward-core and the agent. Every one runs
 //! off the main thread (`async`), so a key derivation never freezes the window.
 
+pub mod approvals;
 pub mod audit;
 pub mod leaks;
 pub mod reveal;

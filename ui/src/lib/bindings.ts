@@ -12,6 +12,8 @@ export const commands = {
 	unlock: (password: string) => __TAURI_INVOKE<null>("unlock", { password }),
 	/**  Locks the agent (the CLI's session too) and clears a copy of ours from the clipboard. */
 	lock: () => __TAURI_INVOKE<null>("lock"),
+	/**  `once`, `folder` (for `minutes`, 1 to 1440) or `deny`. */
+	answerApproval: (id: number, decision: string, minutes: number | null) => __TAURI_INVOKE<null>("answer_approval", { id, decision, minutes }),
 	listSecrets: () => __TAURI_INVOKE<SecretSummary[]>("list_secrets"),
 	secretDetail: (name: string) => __TAURI_INVOKE<SecretDetail>("secret_detail", { name }),
 	/**
@@ -47,6 +49,16 @@ export const events = {
 };
 
 /* Types */
+/**  A request as the window shows it, with the id its answer names. */
+export type ApprovalView = {
+	id: number,
+	command: string,
+	program: string | null,
+	folder: string,
+	pid: number,
+	names: string[],
+};
+
 export type AuditCheckView = {
 	ok: boolean,
 	records: number,
@@ -173,7 +185,11 @@ export type VaultEvent = { kind: "unlocked" } | { kind: "locked"; reason: string
 /**  Secrets were handed to a process (the audit log grew). */
 { kind: "accessed" } | 
 /**  The tray or a notification asks for a screen. */
-{ kind: "navigate"; screen: string };
+{ kind: "navigate"; screen: string } | 
+/**  A CLI process asks for values: allow once, allow its folder for a while, or deny. */
+{ kind: "approval"; request: ApprovalView } | 
+/**  That request was answered or timed out. */
+{ kind: "approval_closed"; id: number };
 
 export type VaultState = {
 	/**  A vault exists in this home; when not, the UI offers to create one. */
