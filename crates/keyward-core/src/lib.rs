@@ -15,6 +15,7 @@ pub mod inject;
 pub mod names;
 pub mod policy;
 pub mod project;
+pub mod remedy;
 pub mod rotation;
 pub mod secret;
 pub mod store;
