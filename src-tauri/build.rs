@@ -17,6 +17,8 @@ const COMMANDS: &[&str] = &[
     "list_findings",
     "set_finding_state",
     "open_finding",
+    "ignore_finding_file",
+    "replace_finding_value",
     "due_list",
     "audit_log",
     "verify_audit",

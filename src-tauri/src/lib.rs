@@ -42,6 +42,8 @@ pub fn specta_builder<R: Runtime>() -> tauri_specta::Builder<R> {
             leaks::list_findings,
             leaks::set_finding_state,
             leaks::open_finding,
+            leaks::ignore_finding_file,
+            leaks::replace_finding_value,
             rotation::due_list,
             audit::audit_log,
             audit::verify_audit,

@@ -145,6 +145,7 @@ def test_cli_and_app_share_one_unlock(driver, env, shot):
 
 
 def test_a_leak_appears_and_is_exposed_in_the_dashboard(driver, env, shot):
+    subprocess.run(["git", "init", "-q", str(env.project)], check=True)
     find(driver, "nav-projects").click()
     type_into(driver, "project-path", str(env.project))
     find(driver, "project-add").click()
@@ -169,10 +170,22 @@ def test_a_leak_appears_and_is_exposed_in_the_dashboard(driver, env, shot):
     assert row.get_attribute("data-health") == "exposed"
     shot("09-rotation")
 
-    # Rotating the exposed key from its page clears "exposed" once the file no longer holds it.
+    # The file is untracked in a git repository: keep it out of git, then replace the value
+    # with a reference; the watcher sees the leak go.
     find(driver, "nav-leaks").click()
-    find(driver, "ignore").click()
-    type_into(driver, "ignore-reason", "test key, revoked at Stripe")
+    find(driver, "gitignore").click()
+    assert "/settings.py" in find(driver, "leaks-notice").text
+    assert "/settings.py" in (env.project / ".gitignore").read_text()
+    find(driver, "replace-ref").click()
+    assert "kw://stripe-live" in find(driver, "leaks-notice").text
+    assert (env.project / "settings.py").read_text() == 'STRIPE_KEY = "kw://stripe-live"\n'
+    find(driver, "no-leaks", 15)
+    shot("09b-leak-fixed")
+
+    # A leak of a well-known key format that is not yours is ignored with a reason.
+    (env.project / "notes.txt").write_text("SENDGRID_API_KEY=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\n")
+    find(driver, "ignore", 15).click()
+    type_into(driver, "ignore-reason", "a revoked test token")
     find(driver, "ignore-reason").send_keys(Keys.ENTER)
     find(driver, "no-leaks")
 

@@ -1,7 +1,9 @@
 //! The leak findings the watcher keeps, and what the user does about one.
 
-use keyward_core::Error;
-use keyward_core::findings::FindingState;
+use std::path::Path;
+
+use keyward_core::findings::{FindingState, StoredFinding};
+use keyward_core::{Access, Error, remedy};
 use tauri::State;
 
 use crate::error::{UiError, UiResult};
@@ -48,15 +50,54 @@ pub async fn set_finding_state(
     Ok(FindingView::from(&finding))
 }
 
+fn finding(state: &AppState, id: i32) -> keyward_core::Result<StoredFinding> {
+    state
+        .with_store(|store| store.findings(true))?
+        .into_iter()
+        .find(|f| f.id == i64::from(id))
+        .ok_or_else(|| Error::Invalid(format!("no finding with id {id}")))
+}
+
+/// Adds the finding's file to its repository's `.gitignore`; says what it did.
+#[tauri::command]
+#[specta::specta]
+pub async fn ignore_finding_file(state: State<'_, AppState>, id: i32) -> UiResult<String> {
+    let finding = finding(&state, id)?;
+    let done = remedy::ignore_in_git(Path::new(&finding.path))?;
+    Ok(match done.added {
+        Some(line) => format!("added {line} to {}", done.gitignore.display()),
+        None => format!("{} already ignores it", done.gitignore.display()),
+    })
+}
+
+/// Replaces your secret's value in the finding's file with `kw://NAME`; the watcher then sees
+/// the leak gone. Only for findings of your own secrets (a pattern finding has no name).
+#[tauri::command]
+#[specta::specta]
+pub async fn replace_finding_value(state: State<'_, AppState>, id: i32) -> UiResult<String> {
+    let finding = finding(&state, id)?;
+    let name = finding.secret.clone().ok_or_else(|| {
+        UiError::invalid("only a leak of one of your secrets can become a kw:// reference")
+    })?;
+    let access = Access::new("replace").with_detail(finding.path.clone());
+    let fetched = state.with_store(|store| store.fetch(std::slice::from_ref(&name), &access))?;
+    let value = fetched
+        .values
+        .into_iter()
+        .next()
+        .ok_or_else(|| Error::NotFound(name.clone()))?;
+    let count = remedy::replace_with_reference(Path::new(&finding.path), &value, &name)?;
+    Ok(format!(
+        "replaced {count} with kw://{name} in {}",
+        finding.path
+    ))
+}
+
 /// Opens the finding's file in the desktop's default application for it.
 #[tauri::command]
 #[specta::specta]
 pub async fn open_finding(state: State<'_, AppState>, id: i32) -> UiResult<()> {
-    let findings = state.with_store(|store| store.findings(true))?;
-    let finding = findings
-        .iter()
-        .find(|f| f.id == i64::from(id))
-        .ok_or_else(|| Error::Invalid(format!("no finding with id {id}")))?;
+    let finding = finding(&state, id)?;
     std::process::Command::new("xdg-open")
         .arg(&finding.path)
         .stdin(std::process::Stdio::null())

@@ -34,6 +34,13 @@ export const commands = {
 	setFindingState: (id: number, newState: string, reason: string | null) => __TAURI_INVOKE<FindingView>("set_finding_state", { id, newState, reason }),
 	/**  Opens the finding's file in the desktop's default application for it. */
 	openFinding: (id: number) => __TAURI_INVOKE<null>("open_finding", { id }),
+	/**  Adds the finding's file to its repository's `.gitignore`; says what it did. */
+	ignoreFindingFile: (id: number) => __TAURI_INVOKE<string>("ignore_finding_file", { id }),
+	/**
+	 *  Replaces your secret's value in the finding's file with `kw://NAME`; the watcher then sees
+	 *  the leak gone. Only for findings of your own secrets (a pattern finding has no name).
+	 */
+	replaceFindingValue: (id: number) => __TAURI_INVOKE<string>("replace_finding_value", { id }),
 	dueList: () => __TAURI_INVOKE<DueView[]>("due_list"),
 	auditLog: () => __TAURI_INVOKE<AuditView[]>("audit_log"),
 	/**  A broken chain is an answer here, not a failure: the UI shows which record is bad. */
