@@ -14,6 +14,7 @@ pub mod home;
 pub mod inject;
 pub mod names;
 pub mod policy;
+pub mod prefs;
 pub mod project;
 pub mod remedy;
 pub mod rotation;

@@ -272,12 +272,27 @@ impl Vault {
     /// Changes the master password. Only the header changes (the vault key is re-wrapped), in
     /// one transaction: after a crash at any point exactly one of the two passwords opens it.
     pub fn change_password(&mut self, new_password: &SecretBytes) -> Result<()> {
+        let (kdf, insecure) = (self.file.header.kdf, self.file.header.insecure_kdf);
+        self.rewrap(new_password, kdf, insecure)
+    }
+
+    /// Changes the master password and the key derivation's parameters together (after
+    /// `KdfParams::calibrate` on a faster or slower machine), the same way.
+    pub fn change_password_and_kdf(
+        &mut self,
+        new_password: &SecretBytes,
+        kdf: KdfParams,
+    ) -> Result<()> {
+        self.rewrap(new_password, kdf, false)
+    }
+
+    fn rewrap(&mut self, new_password: &SecretBytes, kdf: KdfParams, insecure: bool) -> Result<()> {
         check_password(new_password)?;
         let old = &self.file.header;
         let header = seal_header(
             old.vault_id,
-            old.kdf,
-            old.insecure_kdf,
+            kdf,
+            insecure,
             new_password,
             self.keys.vault_key(),
         )?;
