@@ -122,6 +122,22 @@ impl AgentHandle {
         self.service.unlock(password, None)
     }
 
+    /// Changes how long the agent waits without use before it locks.
+    pub fn set_lock_after(&self, lock_after: Duration) {
+        self.service.set_lock_after(lock_after);
+    }
+
+    /// Changes the master password (the current one is checked first), and with `kdf` the key
+    /// derivation's parameters too. The agent stays unlocked.
+    pub fn change_password(
+        &self,
+        current: &SecretBytes,
+        new: &SecretBytes,
+        kdf: Option<keyward_core::crypto::kdf::KdfParams>,
+    ) -> Result<()> {
+        self.service.change_password(current, new, kdf)
+    }
+
     /// Wipes the keys; the agent keeps serving and can be unlocked again.
     pub fn lock(&self) {
         self.service.lock(LockReason::Request);

@@ -2,7 +2,7 @@
 //! clock, and the event bus. Shared by every connection thread and by the in-process handle.
 
 use std::path::PathBuf;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
@@ -60,6 +60,8 @@ pub(crate) struct Service {
     /// Wrong passwords in a row, kept in the home so restarts do not reset them.
     throttle: UnlockThrottle,
     anomalies: Mutex<Anomalies>,
+    /// `options.lock_after`, changeable while the agent runs (the app's settings).
+    lock_after_ms: AtomicU64,
 }
 
 #[derive(Debug)]
@@ -76,6 +78,7 @@ pub(crate) type Deferred = Box<dyn FnOnce(&Service) + Send>;
 
 impl Service {
     pub fn new(vault_path: PathBuf, throttle: UnlockThrottle, options: AgentOptions) -> Self {
+        let lock_after_ms = u64::try_from(options.lock_after.as_millis()).unwrap_or(u64::MAX);
         Service {
             vault_path,
             options,
@@ -89,6 +92,7 @@ impl Service {
             closed: AtomicBool::new(false),
             throttle,
             anomalies: Mutex::new(Anomalies::default()),
+            lock_after_ms: AtomicU64::new(lock_after_ms),
         }
     }
 
@@ -101,7 +105,36 @@ impl Service {
     }
 
     pub fn lock_after(&self) -> Duration {
-        self.options.lock_after
+        Duration::from_millis(self.lock_after_ms.load(Ordering::Relaxed))
+    }
+
+    pub fn set_lock_after(&self, lock_after: Duration) {
+        let ms = u64::try_from(lock_after.as_millis()).unwrap_or(u64::MAX);
+        self.lock_after_ms.store(ms, Ordering::Relaxed);
+    }
+
+    /// Changes the master password, after checking the current one against the file (a wrong
+    /// one counts like a wrong unlock), optionally with new key-derivation parameters.
+    pub fn change_password(
+        &self,
+        current: &SecretBytes,
+        new: &SecretBytes,
+        kdf: Option<keyward_core::crypto::kdf::KdfParams>,
+    ) -> Result<()> {
+        self.throttle.wait();
+        match VaultFile::open(&self.vault_path)?.unlock(current) {
+            Ok(check) => drop(check),
+            Err(err) => {
+                if matches!(err, Error::WrongPassword) {
+                    let _ = self.throttle.failed();
+                }
+                return Err(err);
+            }
+        }
+        self.with_vault(|vault| match kdf {
+            Some(kdf) => vault.change_password_and_kdf(new, kdf),
+            None => vault.change_password(new),
+        })
     }
 
     pub fn subscribe(&self) -> Subscription {
@@ -292,7 +325,7 @@ impl Service {
 
     pub fn status(&self) -> AgentStatus {
         let state = self.state();
-        let lock_after = self.options.lock_after;
+        let lock_after = self.lock_after();
         AgentStatus {
             unlocked: state.vault.is_some(),
             pid: std::process::id(),
@@ -341,7 +374,7 @@ impl Service {
     pub fn lock_if_idle(&self) -> bool {
         let dropped = {
             let mut state = self.state();
-            if state.vault.is_some() && state.last_used.elapsed() >= self.options.lock_after {
+            if state.vault.is_some() && state.last_used.elapsed() >= self.lock_after() {
                 state.grants.clear();
                 state.vault.take()
             } else {
