@@ -24,6 +24,9 @@ const COMMANDS: &[&str] = &[
     "verify_audit",
     "watch_settings",
     "set_watch_settings",
+    "get_settings",
+    "set_settings",
+    "change_password",
 ];
 
 fn main() {

@@ -61,6 +61,30 @@ impl Backend {
         }
     }
 
+    pub fn set_lock_after(&self, lock_after: std::time::Duration) -> Result<()> {
+        match self {
+            Backend::Hosted(handle) => {
+                handle.set_lock_after(lock_after);
+                Ok(())
+            }
+            Backend::Attached(_) => Err(not_ours("keeps the --lock-after it was started with")),
+        }
+    }
+
+    pub fn change_password(
+        &self,
+        current: &SecretBytes,
+        new: &SecretBytes,
+        kdf: Option<keyward_core::crypto::kdf::KdfParams>,
+    ) -> Result<()> {
+        match self {
+            Backend::Hosted(handle) => handle.change_password(current, new, kdf),
+            Backend::Attached(_) => Err(not_ours(
+                "holds the vault; stop it, or use `keyward passwd` with the agent locked",
+            )),
+        }
+    }
+
     /// The agent's events until it stops (or, attached, until its connection ends).
     pub fn events(&self) -> Result<Box<dyn Iterator<Item = AgentEvent> + Send>> {
         match self {
@@ -71,4 +95,10 @@ impl Backend {
             }
         }
     }
+}
+
+fn not_ours(what: &str) -> Error {
+    Error::Invalid(format!(
+        "the `keyward agent` that was running before the app {what}"
+    ))
 }

@@ -25,7 +25,9 @@ pub fn follow<R: Runtime>(app: AppHandle<R>, backend: &Backend) {
                 if matches!(event, AgentEvent::Locked { .. }) {
                     app.state::<AppState>().clipboard.clear_now();
                 }
-                if let Some((title, body)) = notification(&event) {
+                if let Some((title, body)) = notification(&event)
+                    && app.state::<AppState>().prefs().notifications
+                {
                     notify(&app, &title, &body);
                 }
                 if let Err(err) = VaultEvent::from(&event).emit(&app) {
@@ -81,14 +83,16 @@ pub fn connect_approvals<R: Runtime>(app: &AppHandle<R>) {
             }
             .emit(&asking);
             crate::tray::show_main(&asking);
-            notify(
-                &asking,
-                &format!("{} asks for {}", request.command, request.names.join(", ")),
-                &format!(
-                    "from {} (pid {}): allow or deny in keyward",
-                    request.folder, request.pid
-                ),
-            );
+            if asking.state::<AppState>().prefs().notifications {
+                notify(
+                    &asking,
+                    &format!("{} asks for {}", request.command, request.names.join(", ")),
+                    &format!(
+                        "from {} (pid {}): allow or deny in keyward",
+                        request.folder, request.pid
+                    ),
+                );
+            }
         }),
         Box::new(move |id| {
             let _ = VaultEvent::ApprovalClosed { id }.emit(&closing);

@@ -9,6 +9,7 @@ mod clipboard;
 pub mod commands;
 pub mod error;
 pub mod events;
+mod session_lock;
 pub mod state;
 mod tray;
 pub mod views;
@@ -49,6 +50,9 @@ pub fn specta_builder<R: Runtime>() -> tauri_specta::Builder<R> {
             audit::verify_audit,
             watch::watch_settings,
             watch::set_watch_settings,
+            settings::get_settings,
+            settings::set_settings,
+            settings::change_password,
         ])
         .events(tauri_specta::collect_events![events::VaultEvent])
         .error_handling(tauri_specta::ErrorHandlingMode::Throw)
@@ -75,6 +79,19 @@ pub fn start<R: Runtime>(app: &tauri::App<R>) {
         bridge::follow(handle.clone(), backend)
     }));
     bridge::connect_approvals(app.handle());
+    let handle = app.handle().clone();
+    session_lock::watch(
+        state.session_bus.clone(),
+        std::sync::Arc::new(move |why| {
+            let state = handle.state::<AppState>();
+            if state.prefs().lock_on_screen_lock {
+                tracing::info!("locking: {why}");
+                if let Err(err) = state.lock_now() {
+                    tracing::warn!("could not lock: {err}");
+                }
+            }
+        }),
+    );
     if let Err(err) = state.backend() {
         tracing::info!("no agent yet: {err}");
     }
@@ -101,7 +118,11 @@ pub fn run() -> ExitCode {
         // A second launch shows this window instead of starting another agent host.
         .plugin(tauri_plugin_single_instance::init(|app, _argv, _cwd| {
             tray::show_main(app);
-        }));
+        }))
+        .plugin(tauri_plugin_autostart::init(
+            tauri_plugin_autostart::MacosLauncher::LaunchAgent,
+            None,
+        ));
     let state = AppState::with_approvals(home, agent_options());
     let app = configure(builder, state)
         .setup(|app| {
@@ -128,6 +149,10 @@ pub fn run() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
+    *app.state::<AppState>()
+        .autostart
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner) = Some(autostart(app.handle().clone()));
     start(&app);
     app.run(|app, event| {
         if let tauri::RunEvent::Exit = event {
@@ -144,4 +169,21 @@ fn init_logging() {
         .with_target(false)
         .with_ansi(false)
         .try_init();
+}
+
+/// Start at login through the autostart plugin: `None` asks, `Some` sets, both say the state.
+fn autostart(app: tauri::AppHandle) -> state::Autostart {
+    use tauri_plugin_autostart::ManagerExt;
+    Box::new(move |want| {
+        let launcher = app.autolaunch();
+        let failed = |e: tauri_plugin_autostart::Error| {
+            keyward_core::Error::Invalid(format!("start at login: {e}"))
+        };
+        match want {
+            Some(true) => launcher.enable().map_err(failed)?,
+            Some(false) => launcher.disable().map_err(failed)?,
+            None => {}
+        }
+        launcher.is_enabled().map_err(failed)
+    })
 }

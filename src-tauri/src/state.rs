@@ -5,6 +5,7 @@ use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
 use keyward_agent::AgentOptions;
 use keyward_core::home::Home;
+use keyward_core::prefs::Prefs;
 use keyward_core::{Error, Result, SecretStore};
 
 use crate::approvals::Approvals;
@@ -24,7 +25,14 @@ pub struct AppState {
     on_start: Mutex<Option<OnStart>>,
     pub clipboard: Clipper,
     pub approvals: Arc<Approvals>,
+    prefs: Mutex<Prefs>,
+    /// Turns start-at-login on or off (`None`: ask); set by the real app, absent in tests.
+    pub autostart: Mutex<Option<Autostart>>,
+    /// The session bus whose screen-lock signals lock the app; `None` for the user's own.
+    pub session_bus: Option<String>,
 }
+
+pub type Autostart = Box<dyn Fn(Option<bool>) -> Result<bool> + Send + Sync>;
 
 impl std::fmt::Debug for AppState {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -36,10 +44,15 @@ impl std::fmt::Debug for AppState {
 
 impl AppState {
     /// The app's state; the agent it hosts answers every request of the user's processes.
-    pub fn new(home: Home, options: AgentOptions) -> Self {
+    pub fn new(home: Home, mut options: AgentOptions) -> Self {
+        let prefs = Prefs::load(&Prefs::path(&home));
+        options.lock_after = prefs.lock_after();
         AppState {
             home,
             options,
+            prefs: Mutex::new(prefs),
+            autostart: Mutex::new(None),
+            session_bus: None,
             backend: Mutex::new(None),
             on_start: Mutex::new(None),
             clipboard: Clipper::default(),
@@ -103,7 +116,33 @@ impl AppState {
     }
 
     pub fn lock_after_secs(&self) -> u32 {
-        u32::try_from(self.options.lock_after.as_secs()).unwrap_or(u32::MAX)
+        u32::try_from(self.prefs().lock_after_secs).unwrap_or(u32::MAX)
+    }
+
+    pub fn prefs(&self) -> Prefs {
+        self.prefs
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone()
+    }
+
+    /// Saves `prefs` and applies them to the running agent.
+    pub fn set_prefs(&self, prefs: Prefs) -> Result<()> {
+        prefs.save(&Prefs::path(&self.home))?;
+        if let Some(backend) = self.current() {
+            backend.set_lock_after(prefs.lock_after())?;
+        }
+        *self.prefs.lock().unwrap_or_else(PoisonError::into_inner) = prefs;
+        Ok(())
+    }
+
+    /// Clears our copy from the clipboard and locks the agent (the tray, the screen locking).
+    pub fn lock_now(&self) -> Result<()> {
+        self.clipboard.clear_now();
+        match self.current() {
+            Some(backend) => backend.lock(),
+            None => Ok(()),
+        }
     }
 
     /// Stops a hosted agent (keys wiped, socket removed); called as the app exits.

@@ -29,9 +29,7 @@ pub fn install<R: Runtime>(app: &App<R>) -> tauri::Result<()> {
                 .emit(app);
             }
             "lock" => {
-                if let Some(backend) = app.state::<AppState>().current()
-                    && let Err(err) = backend.lock()
-                {
+                if let Err(err) = app.state::<AppState>().lock_now() {
                     tracing::warn!("could not lock: {err}");
                 }
             }

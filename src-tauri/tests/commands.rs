@@ -405,3 +405,119 @@ fn a_cli_request_waits_for_the_users_answer_in_the_window() {
     );
     assert_eq!(asking.join().unwrap().unwrap(), b"sk-proj-abc123");
 }
+
+#[test]
+fn settings_apply_to_the_running_agent_and_persist() {
+    let app = app();
+    app.create();
+    let settings = app.ok("get_settings", json!({}));
+    assert_eq!(settings["lock_after_minutes"], 10);
+    assert_eq!(settings["clipboard_clear_secs"], 30);
+    assert_eq!(
+        settings["start_at_login"],
+        Value::Null,
+        "no autostart in a test build"
+    );
+    let changed = app.ok(
+        "set_settings",
+        json!({ "settings": { "lock_after_minutes": 1, "clipboard_clear_secs": 10, "notifications": false, "lock_on_screen_lock": true, "start_at_login": null } }),
+    );
+    assert_eq!(changed["lock_after_minutes"], 1);
+    assert_eq!(app.ok("vault_state", json!({}))["lock_after_secs"], 60);
+    let saved = std::fs::read_to_string(app.home.root().join("app.json")).unwrap();
+    assert!(saved.contains("\"clipboard_clear_secs\": 10"), "{saved}");
+    let bad = app.call(
+        "set_settings",
+        json!({ "settings": { "lock_after_minutes": 0, "clipboard_clear_secs": 10, "notifications": true, "lock_on_screen_lock": true, "start_at_login": null } }),
+    );
+    assert_eq!(bad.unwrap_err()["code"], "invalid");
+    assert_eq!(
+        app.ok("get_settings", json!({}))["lock_after_minutes"],
+        1,
+        "a refused change stuck"
+    );
+}
+
+#[test]
+fn the_master_password_changes_only_with_the_current_one() {
+    let app = app();
+    app.create();
+    let wrong = app.call(
+        "change_password",
+        json!({ "current": "not it", "newPassword": "a much better phrase", "recalibrate": false }),
+    );
+    assert_eq!(wrong.unwrap_err()["code"], "wrong_password");
+    let short = app.call(
+        "change_password",
+        json!({ "current": PASSWORD, "newPassword": "short", "recalibrate": false }),
+    );
+    assert_eq!(short.unwrap_err()["code"], "invalid");
+    let calibration = app.ok(
+        "change_password",
+        json!({ "current": PASSWORD, "newPassword": "a much better phrase", "recalibrate": true }),
+    );
+    assert!(calibration["passes"].as_u64().unwrap() >= 1);
+    app.ok("lock", json!({}));
+    let old = app.call("unlock", json!({ "password": PASSWORD }));
+    assert_eq!(old.unwrap_err()["code"], "wrong_password");
+    app.ok("unlock", json!({ "password": "a much better phrase" }));
+}
+
+#[test]
+fn the_screen_locking_locks_the_app() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut bus = std::process::Command::new("dbus-daemon")
+        .args(["--session", "--nofork", "--print-address=1"])
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .expect("dbus-daemon (Debian dbus-daemon) runs");
+    let address = {
+        use std::io::BufRead;
+        let mut line = String::new();
+        std::io::BufReader::new(bus.stdout.take().unwrap())
+            .read_line(&mut line)
+            .unwrap();
+        line.trim().to_owned()
+    };
+    let home = Home::at(dir.path().join("home"));
+    let mut state = AppState::new(home.clone(), quiet());
+    state.session_bus = Some(address.clone());
+    let app = build(home, state, dir);
+    app.create();
+    assert_eq!(app.ok("vault_state", json!({}))["unlocked"], true);
+    // The watcher subscribes on its own thread: send until it has seen one.
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    while app.ok("vault_state", json!({}))["unlocked"] == true {
+        assert!(std::time::Instant::now() < deadline, "the app did not lock");
+        let sent = std::process::Command::new("dbus-send")
+            .arg(format!("--bus={address}"))
+            .args([
+                "--type=signal",
+                "/org/freedesktop/ScreenSaver",
+                "org.freedesktop.ScreenSaver.ActiveChanged",
+                "boolean:true",
+            ])
+            .status()
+            .expect("dbus-send (Debian dbus-bin) runs");
+        assert!(sent.success());
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    // Unlocked again, the screen saver going away does not lock.
+    app.ok("unlock", json!({ "password": PASSWORD }));
+    for _ in 0..5 {
+        std::process::Command::new("dbus-send")
+            .arg(format!("--bus={address}"))
+            .args([
+                "--type=signal",
+                "/org/freedesktop/ScreenSaver",
+                "org.freedesktop.ScreenSaver.ActiveChanged",
+                "boolean:false",
+            ])
+            .status()
+            .unwrap();
+    }
+    std::thread::sleep(Duration::from_millis(300));
+    assert_eq!(app.ok("vault_state", json!({}))["unlocked"], true);
+    let _ = bus.kill();
+    let _ = bus.wait();
+}

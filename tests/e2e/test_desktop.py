@@ -227,3 +227,36 @@ def test_audit_log_verifies(driver, env, shot):
     find(driver, "verify").click()
     assert "intact" in find(driver, "verify-result").text
     shot("10-audit")
+
+
+def test_settings_password_and_locking_with_the_screen(driver, env, shot):
+    from selenium.webdriver.support.ui import Select
+
+    find(driver, "nav-settings").click()
+    Select(find(driver, "lock-after")).select_by_value("1")
+    find(driver, "settings-saved")
+    status = env.cli("status", "--json").stdout
+    assert '"lock_after_secs":60' in status.replace(" ", ""), status
+
+    new_password = "an even better passphrase"
+    type_into(driver, "current-password", PASSWORD)
+    type_into(driver, "next-password", new_password)
+    type_into(driver, "repeat-next-password", new_password)
+    find(driver, "recalibrate").click()
+    find(driver, "change-password").click()
+    assert "Argon2id" in find(driver, "password-changed", 60).text
+    shot("12-settings")
+
+    # The desktop's screen saver turns on: keyward locks.
+    subprocess.run(
+        ["dbus-send", "--session", "--type=signal", "/org/freedesktop/ScreenSaver",
+         "org.freedesktop.ScreenSaver.ActiveChanged", "boolean:true"],
+        env=env.vars, check=True,
+    )
+    find(driver, "unlock-form", 15)
+    type_into(driver, "password", PASSWORD)
+    find(driver, "unlock").click()
+    assert "Wrong password" in find(driver, "unlock-error", 30).text
+    type_into(driver, "password", new_password)
+    find(driver, "unlock").click()
+    find(driver, "nav-secrets")

@@ -7,6 +7,7 @@ pub mod leaks;
 pub mod reveal;
 pub mod rotation;
 pub mod secrets;
+pub mod settings;
 pub mod vault;
 pub mod watch;
 

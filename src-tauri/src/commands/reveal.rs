@@ -2,8 +2,6 @@
 //! again after a while and drops it), or put on the clipboard (never through the webview).
 //! Both are recorded in the access log as the app's.
 
-use std::time::Duration;
-
 use keyward_core::inject::format::{EnvFormat, format_env};
 use keyward_core::inject::variable_for;
 use keyward_core::{Access, Error, Result, SecretBytes, SecretStore};
@@ -13,9 +11,6 @@ use zeroize::Zeroizing;
 use crate::error::UiResult;
 use crate::state::AppState;
 use crate::views::CopyReceipt;
-
-/// How long a copy stays on the clipboard.
-pub const CLEAR_AFTER: Duration = Duration::from_secs(30);
 
 fn read_text(store: &mut dyn SecretStore, name: &str, command: &str) -> Result<Zeroizing<String>> {
     let fetched = store.fetch(&[name.to_owned()], &Access::new(command))?;
@@ -56,8 +51,9 @@ pub async fn copy_secret(
         }
         false => text,
     };
-    state.clipboard.copy(text, CLEAR_AFTER)?;
+    let clear_after = state.prefs().clipboard_clear();
+    state.clipboard.copy(text, clear_after)?;
     Ok(CopyReceipt {
-        clears_in_secs: u32::try_from(CLEAR_AFTER.as_secs()).unwrap_or(u32::MAX),
+        clears_in_secs: u32::try_from(clear_after.as_secs()).unwrap_or(u32::MAX),
     })
 }

@@ -48,6 +48,14 @@ export const commands = {
 	watchSettings: () => __TAURI_INVOKE<WatchSettings>("watch_settings"),
 	/**  Replaces the settings; folders must exist and are stored as absolute paths. */
 	setWatchSettings: (settings: WatchSettings) => __TAURI_INVOKE<WatchSettings>("set_watch_settings", { settings }),
+	getSettings: () => __TAURI_INVOKE<Settings>("get_settings"),
+	/**  Saves and applies them at once (the running agent's auto-lock included). */
+	setSettings: (settings: Settings) => __TAURI_INVOKE<Settings>("set_settings", { settings }),
+	/**
+	 *  Changes the master password (the current one is checked first); with `recalibrate`, also
+	 *  tunes the key derivation to this machine again and says how.
+	 */
+	changePassword: (current: string, newPassword: string, recalibrate: boolean) => __TAURI_INVOKE<Calibration | null>("change_password", { current, newPassword, recalibrate }),
 };
 
 /** Events */
@@ -174,6 +182,15 @@ export type SecretSummary = {
 	rotate_every_days: number | null,
 	expires: string | null,
 	health: Health,
+};
+
+export type Settings = {
+	lock_after_minutes: number,
+	clipboard_clear_secs: number,
+	notifications: boolean,
+	lock_on_screen_lock: boolean,
+	/**  `None` where the app cannot tell (a test build). */
+	start_at_login: boolean | null,
 };
 
 export type UiError = {
