@@ -24,6 +24,7 @@ const COMMANDS: &[&str] = &[
     "verify_audit",
     "watch_settings",
     "set_watch_settings",
+    "project_details",
     "get_settings",
     "set_settings",
     "change_password",

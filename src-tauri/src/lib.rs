@@ -50,6 +50,7 @@ pub fn specta_builder<R: Runtime>() -> tauri_specta::Builder<R> {
             audit::verify_audit,
             watch::watch_settings,
             watch::set_watch_settings,
+            watch::project_details,
             settings::get_settings,
             settings::set_settings,
             settings::change_password,

@@ -272,3 +272,22 @@ pub struct SecretEdit {
     pub rotate_every_days: Option<u32>,
     pub expires: Option<String>,
 }
+
+/// A watched folder: what its `keyward.toml` gives `keyward run`, and its open leaks.
+#[derive(Debug, Clone, Serialize, specta::Type)]
+pub struct ProjectView {
+    pub folder: String,
+    /// `VARIABLE = "secret"` lines of its `keyward.toml` (its default profile).
+    pub bindings: Vec<Binding>,
+    /// Why the bindings could not be read (no `keyward.toml`, or a malformed one).
+    pub bindings_note: Option<String>,
+    pub open_findings: u32,
+}
+
+#[derive(Debug, Clone, Serialize, specta::Type)]
+pub struct Binding {
+    pub variable: String,
+    pub secret: String,
+    /// The vault holds this secret.
+    pub stored: bool,
+}

@@ -308,6 +308,34 @@ fn watch_settings_and_audit_verify() {
     );
     assert_eq!(missing.unwrap_err()["code"], "io");
 
+    std::fs::write(
+        project.path().join("keyward.toml"),
+        "[env]\nOPENAI_API_KEY = \"openai\"\nDATABASE_URL = \"kw://db/url\"\n",
+    )
+    .unwrap();
+    app.ok(
+        "add_secret",
+        json!({ "secret": new_secret("openai", &[]), "value": "sk-proj-abc123" }),
+    );
+    let details = app.ok("project_details", json!({}));
+    assert_eq!(details[0]["folder"], json!(canonical));
+    assert_eq!(
+        details[0]["bindings"],
+        json!([
+            { "variable": "DATABASE_URL", "secret": "db/url", "stored": false },
+            { "variable": "OPENAI_API_KEY", "secret": "openai", "stored": true },
+        ])
+    );
+    std::fs::write(project.path().join("keyward.toml"), "[env\n").unwrap();
+    let broken = app.ok("project_details", json!({}));
+    assert!(
+        broken[0]["bindings_note"]
+            .as_str()
+            .unwrap()
+            .contains("keyward.toml"),
+        "{broken}"
+    );
+
     let check = app.ok("verify_audit", json!({}));
     assert_eq!(check["ok"], true);
     assert!(check["records"].as_u64().unwrap() >= 2, "{check}");

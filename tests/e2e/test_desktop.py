@@ -217,6 +217,12 @@ def test_approve_a_cli_run_request(driver, env, shot):
         [str(CLI), *script], env=env.vars, cwd=project, capture_output=True, text=True, timeout=30,
     )
     assert again.returncode == 0 and again.stdout.strip() == "has-the-key"
+    # The Projects screen shows what the folder's keyward.toml gives `keyward run`.
+    find(driver, "nav-projects").click()
+    type_into(driver, "project-path", str(project))
+    find(driver, "project-add").click()
+    WebDriverWait(driver, 10).until(lambda d: "OPENAI_API_KEY" in find(d, "projects").text)
+    shot("11b-projects")
     # Another folder is asked about again.
     elsewhere = approve(driver, env, ["get", "openai"], "deny", cwd=env.root)
     assert elsewhere.returncode == 2

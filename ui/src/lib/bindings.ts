@@ -48,6 +48,8 @@ export const commands = {
 	watchSettings: () => __TAURI_INVOKE<WatchSettings>("watch_settings"),
 	/**  Replaces the settings; folders must exist and are stored as absolute paths. */
 	setWatchSettings: (settings: WatchSettings) => __TAURI_INVOKE<WatchSettings>("set_watch_settings", { settings }),
+	/**  Each watched folder with its `keyward.toml` bindings and its open leaks. */
+	projectDetails: () => __TAURI_INVOKE<ProjectView[]>("project_details"),
 	getSettings: () => __TAURI_INVOKE<Settings>("get_settings"),
 	/**  Saves and applies them at once (the running agent's auto-lock included). */
 	setSettings: (settings: Settings) => __TAURI_INVOKE<Settings>("set_settings", { settings }),
@@ -88,6 +90,13 @@ export type AuditView = {
 	cwd: string,
 	pid: number,
 	detail: string | null,
+};
+
+export type Binding = {
+	variable: string,
+	secret: string,
+	/**  The vault holds this secret. */
+	stored: boolean,
 };
 
 export type Calibration = {
@@ -149,6 +158,16 @@ export type NewSecret = {
 	rotate_every_days: number | null,
 	/**  `YYYY-MM-DD`. */
 	expires: string | null,
+};
+
+/**  A watched folder: what its `keyward.toml` gives `keyward run`, and its open leaks. */
+export type ProjectView = {
+	folder: string,
+	/**  `VARIABLE = "secret"` lines of its `keyward.toml` (its default profile). */
+	bindings: Binding[],
+	/**  Why the bindings could not be read (no `keyward.toml`, or a malformed one). */
+	bindings_note: string | null,
+	open_findings: number,
 };
 
 export type SecretDetail = {
