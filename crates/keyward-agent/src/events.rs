@@ -44,6 +44,12 @@ pub enum AgentEvent {
     Anomaly {
         message: String,
     },
+    /// What to tell the user of the leaks just found: one note per burst, at most one per file a
+    /// minute (what the headless agent shows as a desktop notification).
+    LeakAlert {
+        summary: String,
+        body: String,
+    },
     /// Secrets to rotate: at most one reminder a day per secret and reason.
     Reminder {
         summary: String,

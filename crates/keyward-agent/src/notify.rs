@@ -4,12 +4,15 @@
 //! notification (a burst after `git add` or a checkout is summarised, not a flood).
 
 use std::collections::HashMap;
+use std::sync::Arc;
 use std::sync::mpsc::{self, Receiver, RecvTimeoutError, Sender};
 use std::time::{Duration, Instant};
 
 use keyward_core::findings::{FindingChange, FindingEvent, StoredFinding};
 use keyward_core::rotation::{Due, DueReason};
 use keyward_core::time::Stamp;
+
+use crate::events::{AgentEvent, EventBus};
 
 /// Events that arrive this close together are told in one notification.
 const BURST: Duration = Duration::from_millis(500);
@@ -97,11 +100,12 @@ pub(crate) struct Notifier {
 }
 
 impl Notifier {
-    pub fn start() -> Option<Notifier> {
+    /// Each note goes to subscribers as a `LeakAlert`, and with `desktop` to the desktop too.
+    pub fn start(events: Arc<EventBus>, desktop: bool) -> Option<Notifier> {
         let (tx, rx) = mpsc::channel();
         std::thread::Builder::new()
             .name("keyward-notify".into())
-            .spawn(move || run(&rx))
+            .spawn(move || run(&rx, &events, desktop))
             .ok()?;
         Some(Notifier { tx })
     }
@@ -114,7 +118,7 @@ impl Notifier {
     }
 }
 
-fn run(rx: &Receiver<StoredFinding>) {
+fn run(rx: &Receiver<StoredFinding>, events: &EventBus, desktop: bool) {
     let mut throttle = Throttle::default();
     while let Ok(first) = rx.recv() {
         let mut burst = vec![first];
@@ -128,7 +132,13 @@ fn run(rx: &Receiver<StoredFinding>) {
             }
         }
         if let Some(note) = throttle.plan(&burst, Instant::now()) {
-            show(&note);
+            if desktop {
+                show(&note);
+            }
+            events.publish(&AgentEvent::LeakAlert {
+                summary: note.summary,
+                body: note.body,
+            });
         }
     }
 }

@@ -130,7 +130,7 @@ impl WatchState {
         let sink = Sink {
             findings: Arc::clone(&findings),
             events: Arc::clone(events),
-            notifier: if notify { Notifier::start() } else { None },
+            notifier: Notifier::start(Arc::clone(events), notify),
         };
         let count = roots.len();
         let watcher = Watcher::start(
