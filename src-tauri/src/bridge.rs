@@ -3,11 +3,11 @@
 
 use keyward_agent::AgentEvent;
 use tauri::{AppHandle, Manager, Runtime};
-use tauri_plugin_notification::NotificationExt;
 use tauri_specta::Event;
 
 use crate::backend::Backend;
 use crate::events::VaultEvent;
+use crate::notifier;
 use crate::state::AppState;
 
 pub fn follow<R: Runtime>(app: AppHandle<R>, backend: &Backend) {
@@ -25,12 +25,14 @@ pub fn follow<R: Runtime>(app: AppHandle<R>, backend: &Backend) {
                 if matches!(event, AgentEvent::Locked { .. }) {
                     app.state::<AppState>().clipboard.clear_now();
                 }
-                if let Some((title, body)) = notification(&event)
+                if let Some((title, body, screen)) = notification(&event)
                     && app.state::<AppState>().prefs().notifications
                 {
-                    notify(&app, &title, &body);
+                    notifier::show(&app, &title, &body, screen);
                 }
-                if let Err(err) = VaultEvent::from(&event).emit(&app) {
+                if let Some(told) = VaultEvent::of(&event)
+                    && let Err(err) = told.emit(&app)
+                {
                     tracing::warn!("could not tell the window: {err}");
                 }
             }
@@ -40,36 +42,22 @@ pub fn follow<R: Runtime>(app: AppHandle<R>, backend: &Backend) {
     }
 }
 
-/// What deserves a notification: new or more exposed leaks, unusual use, a degraded watcher,
+/// What deserves a notification, and the screen a click on it opens: the agent's own notes of
+/// new leaks (one per burst, at most one per file a minute), unusual use, a degraded watcher,
 /// rotation reminders. Texts name files and secrets, never values.
-fn notification(event: &AgentEvent) -> Option<(String, String)> {
-    use keyward_core::findings::FindingChange;
+fn notification(event: &AgentEvent) -> Option<(String, String, &'static str)> {
     match event {
-        AgentEvent::Finding {
-            change: FindingChange::New | FindingChange::Changed,
-            finding,
-        } => {
-            let what = match &finding.secret {
-                Some(name) => format!("your secret {name}"),
-                None => finding.description.clone(),
-            };
-            Some((
-                format!("Leak ({}): {what}", finding.severity.name()),
-                format!("{}:{} — rotate it now", finding.path, finding.line),
-            ))
+        AgentEvent::LeakAlert { summary, body } => Some((summary.clone(), body.clone(), "leaks")),
+        AgentEvent::Anomaly { message } => Some((
+            "Unusual use of your secrets".into(),
+            message.clone(),
+            "audit",
+        )),
+        AgentEvent::WatchDegraded { message } => {
+            Some(("Leak watcher".into(), message.clone(), "projects"))
         }
-        AgentEvent::Anomaly { message } => {
-            Some(("Unusual use of your secrets".into(), message.clone()))
-        }
-        AgentEvent::WatchDegraded { message } => Some(("Leak watcher".into(), message.clone())),
-        AgentEvent::Reminder { summary, body } => Some((summary.clone(), body.clone())),
+        AgentEvent::Reminder { summary, body } => Some((summary.clone(), body.clone(), "rotation")),
         _ => None,
-    }
-}
-
-fn notify<R: Runtime>(app: &AppHandle<R>, title: &str, body: &str) {
-    if let Err(err) = app.notification().builder().title(title).body(body).show() {
-        tracing::warn!("could not show a notification: {err}");
     }
 }
 
@@ -84,13 +72,14 @@ pub fn connect_approvals<R: Runtime>(app: &AppHandle<R>) {
             .emit(&asking);
             crate::tray::show_main(&asking);
             if asking.state::<AppState>().prefs().notifications {
-                notify(
+                notifier::show(
                     &asking,
                     &format!("{} asks for {}", request.command, request.names.join(", ")),
                     &format!(
                         "from {} (pid {}): allow or deny in keyward",
                         request.folder, request.pid
                     ),
+                    "secrets",
                 );
             }
         }),

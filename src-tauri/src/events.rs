@@ -43,9 +43,11 @@ pub enum VaultEvent {
     },
 }
 
-impl From<&AgentEvent> for VaultEvent {
-    fn from(event: &AgentEvent) -> Self {
-        match event {
+impl VaultEvent {
+    /// What the window hears of an agent event; `None` for the agent's leak notes, which only
+    /// become notifications (the window already heard of each finding).
+    pub fn of(event: &AgentEvent) -> Option<Self> {
+        Some(match event {
             AgentEvent::Unlocked => VaultEvent::Unlocked,
             AgentEvent::Locked { reason } => VaultEvent::Locked {
                 reason: name(reason),
@@ -63,9 +65,10 @@ impl From<&AgentEvent> for VaultEvent {
                     message: message.clone(),
                 }
             }
+            AgentEvent::LeakAlert { .. } => return None,
             AgentEvent::Reminder { summary, body } => VaultEvent::Alert {
                 message: format!("{summary}: {body}"),
             },
-        }
+        })
     }
 }

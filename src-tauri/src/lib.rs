@@ -9,6 +9,7 @@ mod clipboard;
 pub mod commands;
 pub mod error;
 pub mod events;
+mod notifier;
 mod session_lock;
 pub mod state;
 mod tray;
@@ -60,11 +61,10 @@ pub fn specta_builder<R: Runtime>() -> tauri_specta::Builder<R> {
         .disable_serde_phases()
 }
 
-/// The app on any runtime (the real one, or Tauri's mock runtime in tests): notifications,
-/// state and commands. Once built, [`start`] wires it up.
+/// The app on any runtime (the real one, or Tauri's mock runtime in tests): its state and
+/// commands. Once built, [`start`] wires it up.
 pub fn configure<R: Runtime>(builder: tauri::Builder<R>, state: AppState) -> tauri::Builder<R> {
     builder
-        .plugin(tauri_plugin_notification::init())
         .manage(state)
         .invoke_handler(specta_builder::<R>().invoke_handler())
 }

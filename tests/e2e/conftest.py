@@ -2,10 +2,12 @@
 WebKitWebDriver, which starts the app) and a selenium session on it. Screenshots of each step go
 to $KEYWARD_E2E_SHOTS (default target/e2e-screens)."""
 
+import json
 import os
 import shutil
 import socket
 import subprocess
+import sys
 import tempfile
 import time
 from pathlib import Path
@@ -108,8 +110,40 @@ def kill_leftovers(env) -> None:
             continue
 
 
+class FakeNotifications:
+    """The stand-in notification server, and what it was asked to show."""
+
+    def __init__(self, env):
+        self.log = env.root / "notifications.jsonl"
+        self.env = env
+        self.proc = subprocess.Popen(
+            [sys.executable, str(Path(__file__).with_name("fake_notifications.py")), str(self.log)],
+            env=env.vars, stdout=subprocess.PIPE, text=True,
+        )
+        assert self.proc.stdout.readline().strip() == "ready"
+
+    def shown(self) -> list[dict]:
+        if not self.log.exists():
+            return []
+        return [json.loads(line) for line in self.log.read_text().splitlines()]
+
+    def click(self, id: int) -> None:
+        subprocess.run(
+            ["dbus-send", "--session", "--print-reply", "--dest=org.freedesktop.Notifications",
+             "/org/freedesktop/Notifications", "dev.keyward.Test.Click", f"uint32:{id}"],
+            env=self.env.vars, check=True, capture_output=True,
+        )
+
+
 @pytest.fixture(scope="session")
-def driver(env):
+def notifications(env):
+    fake = FakeNotifications(env)
+    yield fake
+    fake.proc.terminate()
+
+
+@pytest.fixture(scope="session")
+def driver(env, notifications):
     for binary in (APP, CLI):
         assert binary.exists(), f"{binary} is not built"
     # Now and then WebKitWebDriver drops the first connection before the app's window exists

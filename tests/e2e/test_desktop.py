@@ -1,6 +1,7 @@
 """The desktop app end to end, as a user drives it: every step runs the real app (hosting the
 real agent) in WebKit under Xvfb, and the CLI against the same home."""
 
+import json
 import subprocess
 import time
 
@@ -144,7 +145,7 @@ def test_cli_and_app_share_one_unlock(driver, env, shot):
     find(driver, "nav-secrets")
 
 
-def test_a_leak_appears_and_is_exposed_in_the_dashboard(driver, env, shot):
+def test_a_leak_appears_and_is_exposed_in_the_dashboard(driver, env, shot, notifications):
     subprocess.run(["git", "init", "-q", str(env.project)], check=True)
     find(driver, "nav-projects").click()
     type_into(driver, "project-path", str(env.project))
@@ -163,6 +164,17 @@ def test_a_leak_appears_and_is_exposed_in_the_dashboard(driver, env, shot):
     assert "settings.py:1" in finding.text
     assert STRIPE not in driver.page_source, "the finding showed the whole value"
     shot("08-leaks")
+
+    # The desktop was told too, naming the secret and never the value; a click on the
+    # notification brings the leaks screen up.
+    WebDriverWait(driver, 10).until(
+        lambda d: any("stripe-live" in n["summary"] for n in notifications.shown()))
+    note = next(n for n in notifications.shown() if "stripe-live" in n["summary"])
+    assert STRIPE not in json.dumps(note) and "default" in note["actions"]
+    find(driver, "nav-secrets").click()
+    notifications.click(note["id"])
+    WebDriverWait(driver, 10).until(
+        lambda d: "active" in find(d, "nav-leaks").get_attribute("class"))
 
     find(driver, "nav-rotation").click()
     row = find(driver, "due-row")
