@@ -246,6 +246,16 @@ pub struct WatchSettings {
     pub editor_backups: bool,
 }
 
+impl From<keyward_core::WatchConfig> for WatchSettings {
+    fn from(config: keyward_core::WatchConfig) -> Self {
+        WatchSettings {
+            projects: config.projects,
+            history: config.history,
+            editor_backups: config.editor_backups,
+        }
+    }
+}
+
 #[derive(Debug, Clone, Serialize, specta::Type)]
 pub struct CopyReceipt {
     /// The clipboard is cleared after this many seconds if it still holds the value.

@@ -10,12 +10,7 @@ use crate::views::{Binding, ProjectView, WatchSettings};
 #[tauri::command]
 #[specta::specta]
 pub async fn watch_settings(state: State<'_, AppState>) -> UiResult<WatchSettings> {
-    let config = state.with_store(|store| store.watch_config())?;
-    Ok(WatchSettings {
-        projects: config.projects,
-        history: config.history,
-        editor_backups: config.editor_backups,
-    })
+    Ok(state.with_store(|store| store.watch_config())?.into())
 }
 
 /// Replaces the settings; folders must exist and are stored as absolute paths.
@@ -44,11 +39,7 @@ pub async fn set_watch_settings(
         editor_backups: settings.editor_backups,
     };
     state.with_store(|store| store.set_watch_config(&config))?;
-    Ok(WatchSettings {
-        projects: config.projects,
-        history: config.history,
-        editor_backups: config.editor_backups,
-    })
+    Ok(config.into())
 }
 
 /// Each watched folder with its `keyward.toml` bindings and its open leaks.
