@@ -178,4 +178,17 @@ fn the_agent_takes_a_daily_backup() {
     std::thread::sleep(Duration::from_millis(300));
     let copy = home_of(&backups(&dir)[0], &home);
     assert_eq!(copy.get("api"), b"value-of-the-api-1");
+
+    // Taken while locked, it is in the access log from the next unlock on, naming its file.
+    let unlocked = home.run(&["unlock"], b"");
+    assert!(unlocked.status.success(), "{}", messages(&unlocked.stderr));
+    let log = home.run(&["audit", "--json"], b"");
+    let log: serde_json::Value = serde_json::from_slice(&log.stdout).unwrap();
+    let file = backups(&dir)[0].display().to_string();
+    let recorded = log
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|e| e["command"] == "backup" && e["detail"] == file.as_str());
+    assert!(recorded, "no backup record naming {file}: {log}");
 }

@@ -60,6 +60,8 @@ pub(crate) struct Service {
     /// Wrong passwords in a row, kept in the home so restarts do not reset them.
     throttle: UnlockThrottle,
     anomalies: Mutex<Anomalies>,
+    /// Daily backups taken while locked, for the access log at the next unlock.
+    pending_backups: Mutex<Vec<String>>,
     /// `options.lock_after`, changeable while the agent runs (the app's settings).
     lock_after_ms: AtomicU64,
 }
@@ -93,6 +95,7 @@ impl Service {
             throttle,
             anomalies: Mutex::new(Anomalies::default()),
             lock_after_ms: AtomicU64::new(lock_after_ms),
+            pending_backups: Mutex::new(Vec::new()),
         }
     }
 
@@ -106,6 +109,12 @@ impl Service {
 
     pub fn lock_after(&self) -> Duration {
         Duration::from_millis(self.lock_after_ms.load(Ordering::Relaxed))
+    }
+
+    fn lock_pending_backups(&self) -> MutexGuard<'_, Vec<String>> {
+        self.pending_backups
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
     pub fn set_lock_after(&self, lock_after: Duration) {
@@ -252,6 +261,10 @@ impl Service {
         if let Err(err) = vault.record_access(&event) {
             tracing::warn!("could not record the unlock in the access log: {err}");
         }
+        let pending = std::mem::take(&mut *self.lock_pending_backups());
+        for backup in pending {
+            record_backup(&mut vault, backup);
+        }
         {
             let mut state = self.state();
             if self.closed.load(Ordering::SeqCst) {
@@ -265,7 +278,6 @@ impl Service {
         Ok(())
     }
 
-    /// Drops the vault, which zeroizes its keys, after recording why.
     /// Asks the approver, if there is one, whether `request` may have its values: at once when
     /// its folder is allowed, else the user's answer. Locked agents are refused before asking.
     pub fn approve(&self, mut request: ApprovalRequest) -> Result<()> {
@@ -298,6 +310,7 @@ impl Service {
         }
     }
 
+    /// Drops the vault, which zeroizes its keys, after recording why.
     pub fn lock(&self, reason: LockReason) {
         let dropped = {
             let mut state = self.state();
@@ -345,7 +358,16 @@ impl Service {
     pub fn daily_backup(&self) {
         let day = Duration::from_secs(86_400);
         match keyward_core::vault::backup::backup_if_older_than(&self.vault_path, day) {
-            Ok(Some(made)) => tracing::info!("daily backup: {}", made.display()),
+            Ok(Some(made)) => {
+                tracing::info!("daily backup: {}", made.display());
+                // Recorded now when unlocked (without counting as use), else at the next unlock.
+                let made = made.display().to_string();
+                let mut state = self.state();
+                match state.vault.as_mut() {
+                    Some(vault) => record_backup(vault, made),
+                    None => self.lock_pending_backups().push(made),
+                }
+            }
             Ok(None) => {}
             Err(err) => tracing::warn!("the daily backup failed: {err}"),
         }
@@ -477,5 +499,13 @@ fn record_lock(vault: &mut Vault, reason: LockReason) {
     let event = AuditEvent::here("lock", Vec::new()).with_detail(why);
     if let Err(err) = vault.record_access(&event) {
         tracing::warn!("could not record the lock in the access log: {err}");
+    }
+}
+
+/// The agent's daily backup, in the access log as `backup` with the file it wrote.
+fn record_backup(vault: &mut Vault, file: String) {
+    let event = AuditEvent::here("backup", Vec::new()).with_detail(file);
+    if let Err(err) = vault.record_access(&event) {
+        tracing::warn!("could not record the daily backup in the access log: {err}");
     }
 }
