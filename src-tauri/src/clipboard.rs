@@ -31,16 +31,14 @@ impl Clipper {
     pub fn copy(&self, text: Zeroizing<String>, clear_after: Duration) -> Result<()> {
         {
             let mut slot = self.inner.lock().unwrap_or_else(PoisonError::into_inner);
-            if slot.is_none() {
-                *slot = Some(Clipboard::new().map_err(unavailable)?);
-            }
-            let clipboard = slot
-                .as_mut()
-                .ok_or_else(|| unavailable(arboard::Error::ClipboardNotSupported))?;
+            let clipboard = match slot.as_mut() {
+                Some(clipboard) => clipboard,
+                None => slot.insert(Clipboard::new().map_err(unavailable)?),
+            };
             clipboard
                 .set()
                 .exclude_from_history()
-                .text(text.to_string())
+                .text(text.as_str())
                 .map_err(unavailable)?;
         }
         *self.last.lock().unwrap_or_else(PoisonError::into_inner) = Some(text);

@@ -44,7 +44,18 @@ impl std::fmt::Debug for AppState {
 
 impl AppState {
     /// The app's state; the agent it hosts answers every request of the user's processes.
-    pub fn new(home: Home, mut options: AgentOptions) -> Self {
+    pub fn new(home: Home, options: AgentOptions) -> Self {
+        AppState::build(home, options, Arc::new(Approvals::new(APPROVAL_TIMEOUT)))
+    }
+
+    /// The app's state with the window approving what CLI processes ask the hosted agent for.
+    pub fn with_approvals(home: Home, mut options: AgentOptions) -> Self {
+        let approvals = Arc::new(Approvals::new(APPROVAL_TIMEOUT));
+        options.approver = Some(Arc::clone(&approvals) as Arc<dyn keyward_agent::Approver>);
+        AppState::build(home, options, approvals)
+    }
+
+    fn build(home: Home, mut options: AgentOptions, approvals: Arc<Approvals>) -> Self {
         let prefs = Prefs::load(&Prefs::path(&home));
         options.lock_after = prefs.lock_after();
         AppState {
@@ -56,17 +67,7 @@ impl AppState {
             backend: Mutex::new(None),
             on_start: Mutex::new(None),
             clipboard: Clipper::default(),
-            approvals: Arc::new(Approvals::new(APPROVAL_TIMEOUT)),
-        }
-    }
-
-    /// The app's state with the window approving what CLI processes ask the hosted agent for.
-    pub fn with_approvals(home: Home, mut options: AgentOptions) -> Self {
-        let approvals = Arc::new(Approvals::new(APPROVAL_TIMEOUT));
-        options.approver = Some(Arc::clone(&approvals) as Arc<dyn keyward_agent::Approver>);
-        AppState {
             approvals,
-            ..AppState::new(home, options)
         }
     }
 

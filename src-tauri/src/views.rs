@@ -30,6 +30,17 @@ pub struct Calibration {
     pub seconds: f64,
 }
 
+impl Calibration {
+    pub fn new(kdf: keyward_core::crypto::kdf::KdfParams, took: std::time::Duration) -> Self {
+        Calibration {
+            memory_mib: kdf.m_kib / 1024,
+            passes: kdf.t,
+            lanes: kdf.p,
+            seconds: took.as_secs_f64(),
+        }
+    }
+}
+
 /// A secret's rotation state, worst first: what the list's filters and badges show.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, specta::Type)]
 #[serde(rename_all = "snake_case")]

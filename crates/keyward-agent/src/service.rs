@@ -130,16 +130,7 @@ impl Service {
         new: &SecretBytes,
         kdf: Option<keyward_core::crypto::kdf::KdfParams>,
     ) -> Result<()> {
-        self.throttle.wait();
-        match VaultFile::open(&self.vault_path)?.unlock(current) {
-            Ok(check) => drop(check),
-            Err(err) => {
-                if matches!(err, Error::WrongPassword) {
-                    let _ = self.throttle.failed();
-                }
-                return Err(err);
-            }
-        }
+        drop(self.open_with(current)?);
         self.with_vault(|vault| match kdf {
             Some(kdf) => vault.change_password_and_kdf(new, kdf),
             None => vault.change_password(new),
@@ -240,19 +231,7 @@ impl Service {
     /// Unlocks with `password` for `actor` (the process asking; `None` for this one), keeping
     /// the vault for later requests. The unlock is recorded, with the failed attempts before it.
     pub fn unlock(&self, password: &SecretBytes, actor: Option<Actor>) -> Result<()> {
-        let file = VaultFile::open(&self.vault_path)?;
-        self.throttle.wait();
-        let mut vault = match file.unlock(password) {
-            Ok(vault) => vault,
-            Err(err) => {
-                if matches!(err, Error::WrongPassword)
-                    && let Some(alert) = failed_unlocks(self.throttle.failed())
-                {
-                    self.alert(alert);
-                }
-                return Err(err);
-            }
-        };
+        let mut vault = self.open_with(password)?;
         let failed = self.throttle.succeeded();
         let mut event = AuditEvent::here("unlock", Vec::new()).by(actor.as_ref());
         if failed > 0 {
@@ -308,6 +287,20 @@ impl Service {
                 request.names.join(", ")
             ))),
         }
+    }
+
+    /// The vault file opened with `password`, after the throttle's wait; a wrong password is
+    /// counted and, past a few, told as unusual use.
+    fn open_with(&self, password: &SecretBytes) -> Result<Vault> {
+        let file = VaultFile::open(&self.vault_path)?;
+        self.throttle.wait();
+        file.unlock(password).inspect_err(|err| {
+            if matches!(err, Error::WrongPassword)
+                && let Some(alert) = failed_unlocks(self.throttle.failed())
+            {
+                self.alert(alert);
+            }
+        })
     }
 
     /// Drops the vault, which zeroizes its keys, after recording why.

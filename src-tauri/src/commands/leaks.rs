@@ -80,12 +80,7 @@ pub async fn replace_finding_value(state: State<'_, AppState>, id: i32) -> UiRes
         UiError::invalid("only a leak of one of your secrets can become a kw:// reference")
     })?;
     let access = Access::new("replace").with_detail(finding.path.clone());
-    let fetched = state.with_store(|store| store.fetch(std::slice::from_ref(&name), &access))?;
-    let value = fetched
-        .values
-        .into_iter()
-        .next()
-        .ok_or_else(|| Error::NotFound(name.clone()))?;
+    let value = state.with_store(|store| super::fetch_one(store, &name, &access))?;
     let count = remedy::replace_with_reference(Path::new(&finding.path), &value, &name)?;
     Ok(format!(
         "replaced {count} with kw://{name} in {}",

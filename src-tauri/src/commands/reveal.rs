@@ -4,34 +4,26 @@
 
 use keyward_core::inject::format::{EnvFormat, format_env};
 use keyward_core::inject::variable_for;
-use keyward_core::{Access, Error, Result, SecretBytes, SecretStore};
+use keyward_core::{Access, Error, Result, SecretBytes};
 use tauri::State;
 use zeroize::Zeroizing;
 
+use super::fetch_one;
 use crate::error::UiResult;
 use crate::state::AppState;
 use crate::views::CopyReceipt;
 
-fn read_text(store: &mut dyn SecretStore, name: &str, command: &str) -> Result<Zeroizing<String>> {
-    let fetched = store.fetch(&[name.to_owned()], &Access::new(command))?;
-    if let Some(err) = fetched.unrecorded {
-        tracing::warn!("an access was not recorded: {err}");
-    }
-    let value: SecretBytes = fetched
-        .values
-        .into_iter()
-        .next()
-        .ok_or_else(|| Error::NotFound(name.to_owned()))?;
-    let text = std::str::from_utf8(value.expose())
-        .map_err(|_| Error::Invalid(format!("'{name}' is not text; use `keyward get {name}`")))?;
-    Ok(Zeroizing::new(text.to_owned()))
+/// The value as text: what a window or a clipboard can hold.
+fn text<'a>(name: &str, value: &'a SecretBytes) -> Result<&'a str> {
+    std::str::from_utf8(value.expose())
+        .map_err(|_| Error::Invalid(format!("'{name}' is not text; use `keyward get {name}`")))
 }
 
 #[tauri::command]
 #[specta::specta]
 pub async fn reveal_secret(state: State<'_, AppState>, name: String) -> UiResult<String> {
-    let text = state.with_store(|store| read_text(store, &name, "reveal"))?;
-    Ok(text.to_string())
+    let value = state.with_store(|store| fetch_one(store, &name, &Access::new("reveal")))?;
+    Ok(text(&name, &value)?.to_owned())
 }
 
 /// Copies the value, or `export NAME='value'` (quoted for the shell) with `as_export`.
@@ -42,14 +34,14 @@ pub async fn copy_secret(
     name: String,
     as_export: bool,
 ) -> UiResult<CopyReceipt> {
-    let text = state.with_store(|store| read_text(store, &name, "copy"))?;
+    let value = state.with_store(|store| fetch_one(store, &name, &Access::new("copy")))?;
     let text = match as_export {
         true => {
-            let vars = [(variable_for(&name), SecretBytes::copy_from(text.as_bytes()))];
+            let vars = [(variable_for(&name), value)];
             let line = format_env(&vars, EnvFormat::Sh)?;
             Zeroizing::new(line.trim_end().to_owned())
         }
-        false => text,
+        false => Zeroizing::new(text(&name, &value)?.to_owned()),
     };
     let clear_after = state.prefs().clipboard_clear();
     state.clipboard.copy(text, clear_after)?;

@@ -21,9 +21,11 @@ pub async fn list_secrets(state: State<'_, AppState>) -> UiResult<Vec<SecretSumm
     Ok(state.with_store(|store| {
         let entries = store.list()?;
         let due = due(&entries, &store.findings(false)?, Stamp::now());
+        let due: std::collections::HashMap<&str, _> =
+            due.iter().map(|d| (d.name.as_str(), d)).collect();
         Ok(entries
             .iter()
-            .map(|e| SecretSummary::new(e, due.iter().find(|d| d.name == e.name)))
+            .map(|e| SecretSummary::new(e, due.get(e.name.as_str()).copied()))
             .collect())
     })?)
 }

@@ -84,10 +84,5 @@ pub async fn change_password(
     state
         .backend()?
         .change_password(&current, &new, calibrated.map(|(kdf, _)| kdf))?;
-    Ok(calibrated.map(|(kdf, took)| Calibration {
-        memory_mib: kdf.m_kib / 1024,
-        passes: kdf.t,
-        lanes: kdf.p,
-        seconds: took.as_secs_f64(),
-    }))
+    Ok(calibrated.map(|(kdf, took)| Calibration::new(kdf, took)))
 }

@@ -46,12 +46,7 @@ pub async fn create_vault(state: State<'_, AppState>, password: String) -> UiRes
     state.home.ensure_exists()?;
     drop(Vault::create(&path, &password, kdf, false)?);
     state.backend()?.unlock(&password)?;
-    Ok(Calibration {
-        memory_mib: kdf.m_kib / 1024,
-        passes: kdf.t,
-        lanes: kdf.p,
-        seconds: took.as_secs_f64(),
-    })
+    Ok(Calibration::new(kdf, took))
 }
 
 #[tauri::command]
@@ -65,6 +60,5 @@ pub async fn unlock(state: State<'_, AppState>, password: String) -> UiResult<()
 #[tauri::command]
 #[specta::specta]
 pub async fn lock(state: State<'_, AppState>) -> UiResult<()> {
-    state.clipboard.clear_now();
-    Ok(state.backend()?.lock()?)
+    Ok(state.lock_now()?)
 }
