@@ -127,12 +127,16 @@ impl AppState {
             .clone()
     }
 
-    /// Saves `prefs` and applies them to the running agent.
+    /// Applies `prefs` to the running agent, then saves them. Only a changed auto-lock goes to
+    /// the agent, so an agent the app merely attached to takes every other change.
     pub fn set_prefs(&self, prefs: Prefs) -> Result<()> {
-        prefs.save(&Prefs::path(&self.home))?;
-        if let Some(backend) = self.current() {
+        prefs.check()?;
+        if prefs.lock_after_secs != self.prefs().lock_after_secs
+            && let Some(backend) = self.current()
+        {
             backend.set_lock_after(prefs.lock_after())?;
         }
+        prefs.save(&Prefs::path(&self.home))?;
         *self.prefs.lock().unwrap_or_else(PoisonError::into_inner) = prefs;
         Ok(())
     }

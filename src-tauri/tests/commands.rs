@@ -171,6 +171,15 @@ fn errors_reach_the_ui_as_code_and_message_without_values() {
         "only code and message: {dup}"
     );
 
+    for cmd in [
+        "open_finding",
+        "ignore_finding_file",
+        "replace_finding_value",
+    ] {
+        let missing = app.call(cmd, json!({ "id": 999 })).unwrap_err();
+        assert_eq!(missing["code"], "invalid", "{cmd}: {missing}");
+    }
+
     app.ok("lock", json!({}));
     assert_eq!(
         app.call("reveal_secret", json!({ "name": "stripe-live" }))
@@ -246,6 +255,20 @@ fn attaches_to_a_headless_agent_instead_of_holding_the_keys_twice() {
         headless.store().entry("db").unwrap().tags,
         vec!["prod".to_string()]
     );
+    // Settings other than the auto-lock apply; the headless agent keeps its own auto-lock,
+    // and a refused change is not saved.
+    let settings = |minutes: u32| json!({ "settings": { "lock_after_minutes": minutes, "clipboard_clear_secs": 10, "notifications": false, "lock_on_screen_lock": true, "start_at_login": null } });
+    app.ok("set_settings", settings(10));
+    let refused = app.call("set_settings", settings(1)).unwrap_err();
+    assert_eq!(refused["code"], "invalid");
+    assert!(
+        refused["message"]
+            .as_str()
+            .unwrap()
+            .contains("--lock-after"),
+        "{refused}"
+    );
+    assert_eq!(app.ok("get_settings", json!({}))["lock_after_minutes"], 10);
     app.ok("lock", json!({}));
     assert!(!headless.status().unlocked);
 }
