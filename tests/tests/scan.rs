@@ -417,3 +417,97 @@ fn fingerprints_are_keyed_by_the_vault_not_by_a_key_file_beside_it() {
     assert_ne!(a, b);
     assert!(a.iter().all(|id| !first.contains(id)));
 }
+
+#[test]
+fn literals_assigned_to_telling_names_are_found_with_their_confidence() {
+    let (home, repo) = repo_with_vault();
+    write(
+        &repo,
+        "config/database.yml",
+        "production:\n  password: Gr33n-Lantern-42\n",
+    );
+    write(
+        &repo,
+        ".env",
+        "DB_PASSWORD=${DB_PASSWORD}\nSESSION_SECRET=kN3vQ8rT1xZ5wB9mL2pY\n",
+    );
+    write(
+        &repo,
+        "tests/login_test.py",
+        "PASSWORD = 'fixture-pass-77'\n",
+    );
+    write(
+        &repo,
+        "src/app.js",
+        "const password = process.env.DB_PASSWORD;\n",
+    );
+    git(&repo, &["add", "config/database.yml"]);
+
+    let mut cmd = home.bare_command();
+    cmd.args(["scan", "--no-vault", "--format", "json"])
+        .current_dir(&repo);
+    let out = run_with_stdin(cmd, b"");
+    assert_eq!(out.status.code(), Some(1), "{}", messages(&out.stderr));
+    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+    for value in [
+        "Gr33n-Lantern-42",
+        "kN3vQ8rT1xZ5wB9mL2pY",
+        "fixture-pass-77",
+    ] {
+        assert!(!stdout.contains(value), "a value in the JSON output");
+    }
+    let found = findings(&stdout);
+    let summary: Vec<(String, String, String, String)> = found
+        .iter()
+        .map(|f| {
+            (
+                f["path"].as_str().unwrap().to_owned(),
+                f["rule"].as_str().unwrap().to_owned(),
+                f["severity"].as_str().unwrap().to_owned(),
+                f["confidence"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect();
+    let expect = |path: &str, rule: &str, severity: &str, confidence: &str| {
+        assert!(
+            summary.contains(&(path.into(), rule.into(), severity.into(), confidence.into())),
+            "{path}: {summary:?}"
+        );
+    };
+    expect(
+        "config/database.yml",
+        "password-assignment",
+        "critical",
+        "medium",
+    );
+    expect(".env", "secret-assignment", "high", "medium");
+    expect("tests/login_test.py", "password-assignment", "low", "low");
+    assert_eq!(found.len(), 3, "{summary:?}");
+
+    let (code, out, _) = scan(
+        &home,
+        &repo,
+        &[
+            "--no-vault",
+            "--format",
+            "json",
+            "--min-confidence",
+            "medium",
+        ],
+    );
+    assert_eq!(code, Some(1));
+    assert_eq!(findings(&out).len(), 2);
+    let (code, out, _) = scan(&home, &repo, &["--no-vault", "--min-confidence", "high"]);
+    assert_eq!(code, Some(0), "{out}");
+
+    let (_, sarif, _) = scan(&home, &repo, &["--no-vault", "--format", "sarif"]);
+    let doc: serde_json::Value = serde_json::from_str(&sarif).unwrap();
+    let confidences: Vec<&str> = doc["runs"][0]["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["properties"]["confidence"].as_str().unwrap())
+        .collect();
+    assert_eq!(confidences.len(), 3);
+    assert!(confidences.contains(&"low") && confidences.contains(&"medium"));
+}

@@ -41,6 +41,8 @@ const PLACEHOLDERS: &[&str] = &[
     "000000",
     "123456",
     "abcdef1",
+    "a1b2c3d4",
+    "abcdefghij",
 ];
 
 /// Whether `secret` is a placeholder rather than a key: a documentation example, a template

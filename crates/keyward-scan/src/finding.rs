@@ -34,6 +34,37 @@ impl Severity {
     }
 }
 
+/// How sure keyward is that the match is a credential (contract): `high` for stored values,
+/// provider formats and credential files, `medium` for heuristics such as a literal assigned to
+/// a telling name, `low` for those in test code and fixtures.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Confidence {
+    Low,
+    Medium,
+    High,
+}
+
+impl Confidence {
+    pub fn name(self) -> &'static str {
+        match self {
+            Confidence::Low => "low",
+            Confidence::Medium => "medium",
+            Confidence::High => "high",
+        }
+    }
+
+    /// Parses the contract's names: `low`, `medium`, `high`.
+    pub fn parse(text: &str) -> Option<Confidence> {
+        match text {
+            "low" => Some(Confidence::Low),
+            "medium" => Some(Confidence::Medium),
+            "high" => Some(Confidence::High),
+            _ => None,
+        }
+    }
+}
+
 #[derive(Clone, Debug, Serialize)]
 pub struct Finding {
     pub path: String,
@@ -51,13 +82,15 @@ pub struct Finding {
     pub description: String,
     pub encoding: String,
     pub severity: Severity,
+    pub confidence: Confidence,
     pub redacted: String,
     /// Keyed and stable for the same secret at the same rule: never a plain hash.
     pub fingerprint: String,
     /// Salted fingerprint for baselines (not printed).
     #[serde(skip)]
     pub baseline_key: String,
-    /// Whether the rule marks identifiers rather than secrets (reported as `low`).
+    /// Whether the rule marks identifiers rather than secrets, or the finding sits in test
+    /// code (reported as `low`, whatever git says).
     #[serde(skip)]
     pub identifier: bool,
 }

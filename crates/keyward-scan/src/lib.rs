@@ -21,6 +21,7 @@ pub mod report;
 pub mod rules;
 pub mod scanner;
 pub mod sources;
+pub mod telling;
 pub mod walk;
 
 pub use finding::{Finding, Kind, Severity};

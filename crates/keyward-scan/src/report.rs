@@ -4,7 +4,7 @@
 use serde::Serialize;
 use serde_json::json;
 
-use crate::finding::{Finding, Kind, Severity};
+use crate::finding::{Confidence, Finding, Kind, Severity};
 use crate::walk::Skipped;
 
 #[derive(Serialize)]
@@ -46,7 +46,13 @@ pub fn text(findings: &[Finding], skipped: &[Skipped], files: usize, color: bool
                     format!("stored secret, {}", f.encoding)
                 }
             ),
-            _ => format!("{} ({})", f.description, f.rule),
+            _ if f.confidence == Confidence::High => format!("{} ({})", f.description, f.rule),
+            _ => format!(
+                "{} ({}, {} confidence)",
+                f.description,
+                f.rule,
+                f.confidence.name()
+            ),
         };
         out.push_str(&format!(
             "{}:{}:{}  {severity}  {what}  {}\n",
@@ -127,7 +133,8 @@ pub fn sarif(findings: &[Finding], base: &std::path::Path) -> String {
                     "artifactLocation": {"uri": uri},
                     "region": {"startLine": f.line, "startColumn": f.column}
                 }}],
-                "partialFingerprints": {"keyward/v1": f.fingerprint}
+                "partialFingerprints": {"keyward/v1": f.fingerprint},
+                "properties": {"confidence": f.confidence.name(), "severity": f.severity.name()}
             })
         })
         .collect();

@@ -3,14 +3,16 @@
 
 use crate::allow::is_allowed;
 use crate::checks::{crc32_base62_ok, entropy, is_placeholder};
-use crate::finding::{Finding, Kind, Severity, position, redact};
+use crate::finding::{Confidence, Finding, Kind, Severity, position, redact};
 use crate::hash::hex16;
 use crate::known::KnownValues;
 use crate::rules::{Category, Checksum, Rule, RuleSet};
+use crate::telling::{self, Assignment};
 
 #[derive(Clone, Debug)]
 pub struct ScanOptions {
-    /// Report rules of the `identifier` category (account ids, bucket names) as `low`.
+    /// Report rules of the `identifier` category (account ids, bucket names) as `low`; they
+    /// run either way, so that an identifier is never reported as a secret.
     pub identifiers: bool,
     /// Key of the findings' fingerprints: stable for one user, never a plain hash.
     pub fingerprint_key: [u8; 32],
@@ -23,9 +25,7 @@ pub struct ScanOptions {
 struct Hit {
     start: usize,
     end: usize,
-    kind: Kind,
-    /// The rule's index, or the secret's index in the known values.
-    index: usize,
+    origin: Origin,
     encoding: &'static str,
     /// Where the secret itself is (a pattern's `secret` group), for the preview.
     secret: (usize, usize),
@@ -33,6 +33,26 @@ struct Hit {
     /// The length of the whole match, context included: of two rules that extract the same
     /// secret, the one that needs less context is the more specific.
     context: usize,
+}
+
+/// What found a span.
+#[derive(Debug)]
+enum Origin {
+    /// The secret's index in the known values.
+    Vault(usize),
+    /// The rule's index.
+    Rule(usize),
+    /// A literal assigned to a telling name.
+    Telling(Assignment),
+}
+
+impl Origin {
+    fn kind(&self) -> Kind {
+        match self {
+            Origin::Vault(_) => Kind::Vault,
+            Origin::Rule(_) | Origin::Telling(_) => Kind::Pattern,
+        }
+    }
 }
 
 #[derive(Debug)]
@@ -55,8 +75,7 @@ impl Scanner<'_> {
                 hits.push(Hit {
                     start: m.start,
                     end: m.end,
-                    kind: Kind::Vault,
-                    index: m.secret,
+                    origin: Origin::Vault(m.secret),
                     encoding: m.encoding.name(),
                     secret: (m.start, m.end),
                     rank: (0, 0),
@@ -69,10 +88,21 @@ impl Scanner<'_> {
             if !triggered.get(index).copied().unwrap_or(false) || !rule.applies_to(file_name) {
                 continue;
             }
-            if rule.def.category == Category::Identifier && !self.options.identifiers {
-                continue;
-            }
             self.run_rule(index, rule, data, &mut hits);
+        }
+        for assignment in telling::find(path, data) {
+            hits.push(Hit {
+                start: assignment.start,
+                end: assignment.end,
+                encoding: "plain",
+                secret: (assignment.start, assignment.end),
+                // Below every format rule: a provider's key assigned to `API_KEY` is reported
+                // as that provider's key, and a public identifier (a Mapbox `pk.` token) as
+                // what it is, not as a secret.
+                rank: (5, 0),
+                context: 0,
+                origin: Origin::Telling(assignment),
+            });
         }
         hits.retain(|h| !is_allowed(data, h.start));
         // Where spans overlap keep one: a vault value over a format, a specific rule over a
@@ -90,11 +120,16 @@ impl Scanner<'_> {
             let overlaps = kept.iter().any(|k| {
                 hit.start < k.end
                     && k.start < hit.end
-                    && !(hit.kind == Kind::Vault && k.kind == Kind::Vault && hit.index != k.index)
+                    && !matches!((&hit.origin, &k.origin), (Origin::Vault(a), Origin::Vault(b)) if a != b)
             });
             if !overlaps {
                 kept.push(hit);
             }
+        }
+        // Identifier rules always run, so that a public id assigned to `API_KEY` is known for
+        // one, but are reported only when asked for.
+        if !self.options.identifiers {
+            kept.retain(|h| !self.is_identifier(h));
         }
         kept.sort_by_key(|h| (h.start, h.end));
         kept.into_iter()
@@ -129,6 +164,17 @@ impl Scanner<'_> {
         count
     }
 
+    fn is_identifier(&self, hit: &Hit) -> bool {
+        match hit.origin {
+            Origin::Rule(index) => self
+                .rules
+                .rules
+                .get(index)
+                .is_some_and(|r| r.def.category == Category::Identifier),
+            _ => false,
+        }
+    }
+
     fn run_rule(&self, index: usize, rule: &Rule, data: &[u8], hits: &mut Vec<Hit>) {
         let Some(regex) = rule.regex() else { return };
         let groups = secret_groups(regex);
@@ -156,8 +202,7 @@ impl Scanner<'_> {
             hits.push(Hit {
                 start: secret.start(),
                 end: secret.end(),
-                kind: Kind::Pattern,
-                index,
+                origin: Origin::Rule(index),
                 encoding: "plain",
                 secret: (secret.start(), secret.end()),
                 rank: (category_rank, specificity),
@@ -169,28 +214,45 @@ impl Scanner<'_> {
     fn finding(&self, path: &str, data: &[u8], hit: &Hit) -> Finding {
         let span = data.get(hit.secret.0..hit.secret.1).unwrap_or_default();
         let (line, column) = position(data, hit.start);
-        let (rule, description, secret, identifier) = match hit.kind {
-            Kind::Vault => {
+        let (rule, description, secret, identifier, confidence) = match &hit.origin {
+            Origin::Vault(index) => {
                 let name = self
                     .known
-                    .map(|k| k.name(hit.index).to_owned())
+                    .map(|k| k.name(*index).to_owned())
                     .unwrap_or_default();
                 (
                     "vault".to_owned(),
                     "stored secret".to_owned(),
                     Some(name),
                     false,
+                    Confidence::High,
                 )
             }
-            Kind::Pattern => {
-                let def = self.rules.rules.get(hit.index).map(|r| &r.def);
+            Origin::Rule(index) => {
+                let def = self.rules.rules.get(*index).map(|r| &r.def);
+                let confidence = match def.map(|d| d.category) {
+                    Some(Category::Generic) => Confidence::Medium,
+                    _ => Confidence::High,
+                };
                 (
                     def.map(|d| d.id.clone()).unwrap_or_default(),
                     def.map(|d| d.name.clone()).unwrap_or_default(),
                     None,
                     def.is_some_and(|d| d.category == Category::Identifier),
+                    confidence,
                 )
             }
+            Origin::Telling(a) => (
+                a.class.rule_id().to_owned(),
+                format!("{} assigned to {}", a.class.noun(), a.name),
+                None,
+                a.fixture,
+                if a.fixture {
+                    Confidence::Low
+                } else {
+                    Confidence::Medium
+                },
+            ),
         };
         let label = secret.as_deref().unwrap_or(&rule);
         let fingerprint = hex16(&keyed(&self.options.fingerprint_key, label, path, span));
@@ -203,7 +265,7 @@ impl Scanner<'_> {
             path: path.to_owned(),
             line,
             column,
-            kind: hit.kind,
+            kind: hit.origin.kind(),
             secret,
             rule,
             description,
@@ -213,6 +275,7 @@ impl Scanner<'_> {
             } else {
                 Severity::Medium
             },
+            confidence,
             redacted: redact(span),
             fingerprint,
             baseline_key,

@@ -26,6 +26,31 @@ struct CorpusRule {
 /// example fails the test.
 const OTHER_KIND: &[(&str, &str, &str)] = &[
     (
+        "np.auth0.1",
+        "secret-assignment",
+        "a literal AUTH0_CLIENT_SECRET: a credential whatever its format",
+    ),
+    (
+        "np.aws.2",
+        "api-key-assignment",
+        "a literal AWS_SECRET_ACCESS_KEY of the wrong length: still a secret key",
+    ),
+    (
+        "np.gitalk.1",
+        "secret-assignment",
+        "a literal OAuth clientSecret",
+    ),
+    (
+        "np.npm.1",
+        "token-assignment",
+        "a literal NPM_TOKEN (npm's legacy tokens were UUIDs)",
+    ),
+    (
+        "np.odbc.1",
+        "password-assignment",
+        "a C source assigning a password literal (`server->password = \"busybox@\"`)",
+    ),
+    (
         "np.slack.2",
         "slack-user-token",
         "an xoxp- user token among the bot-token negatives",

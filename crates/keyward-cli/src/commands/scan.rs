@@ -10,6 +10,7 @@ use std::sync::Mutex;
 use anyhow::Result;
 use keyward_core::Error;
 use keyward_scan::baseline::Baseline;
+use keyward_scan::finding::Confidence;
 use keyward_scan::walk::{Skipped, WalkOptions};
 use keyward_scan::{Finding, RuleSet, ScanOptions, Scanner, Severity, git, report};
 
@@ -21,6 +22,23 @@ enum Format {
     Text,
     Json,
     Sarif,
+}
+
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+enum MinConfidence {
+    Low,
+    Medium,
+    High,
+}
+
+impl From<MinConfidence> for Confidence {
+    fn from(level: MinConfidence) -> Confidence {
+        match level {
+            MinConfidence::Low => Confidence::Low,
+            MinConfidence::Medium => Confidence::Medium,
+            MinConfidence::High => Confidence::High,
+        }
+    }
 }
 
 #[derive(Debug, clap::Args)]
@@ -48,6 +66,10 @@ pub struct Args {
     /// Also report identifiers (account ids, bucket names), as `low`
     #[arg(long)]
     identifiers: bool,
+    /// Report only findings this sure: `high` (stored values, provider formats, credential
+    /// files), `medium` (also literals assigned to telling names), `low` (also those in tests)
+    #[arg(long, value_enum, value_name = "LEVEL", default_value = "low")]
+    min_confidence: MinConfidence,
     /// Also scan your shell, REPL and database-client history files
     #[arg(long)]
     history: bool,
@@ -120,6 +142,8 @@ pub fn run(ctx: &Context, args: Args) -> Result<ExitCode> {
     if let Some(b) = &baseline {
         findings.retain(|f| !b.contains(f));
     }
+    let min_confidence = Confidence::from(args.min_confidence);
+    findings.retain(|f| f.confidence >= min_confidence);
     findings.sort_by(|a, b| (&a.path, a.line, a.column).cmp(&(&b.path, b.line, b.column)));
 
     if let (Some(path), Some(b)) = (&args.write_baseline, new_baseline.as_mut()) {

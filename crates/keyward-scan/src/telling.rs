@@ -1,0 +1,1043 @@
+//! Credentials assigned to a telling name: `DB_PASSWORD='...'`, `"client_secret": "..."`,
+//! `<password>...</password>`, `--token ...`. The commonest leak has no format to match, so
+//! precision comes from context instead: the name must say secret in its last word, the value
+//! must be a literal (no `${VAR}`, `process.env.X`, call or template), not a placeholder, long
+//! enough, and random-looking where the name promises a key rather than a password.
+
+use std::sync::OnceLock;
+
+use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
+
+use crate::checks::{entropy, is_placeholder};
+
+/// What the name says the value is; decides how random the value must look.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Class {
+    /// May be a word: `password: hunter22`.
+    Password,
+    /// Keys and tokens: must look random.
+    Secret,
+    Token,
+    ApiKey,
+}
+
+impl Class {
+    pub fn rule_id(self) -> &'static str {
+        match self {
+            Class::Password => "password-assignment",
+            Class::Secret => "secret-assignment",
+            Class::Token => "token-assignment",
+            Class::ApiKey => "api-key-assignment",
+        }
+    }
+
+    pub fn noun(self) -> &'static str {
+        match self {
+            Class::Password => "password",
+            Class::Secret => "secret",
+            Class::Token => "token",
+            Class::ApiKey => "API key",
+        }
+    }
+}
+
+/// One literal assigned to a telling name.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Assignment {
+    pub class: Class,
+    /// The name as written (`DB_PASSWORD`), for the description: names are not secret.
+    pub name: String,
+    /// Byte span of the value.
+    pub start: usize,
+    pub end: usize,
+    /// In a test, fixture or example file, or after `#[cfg(test)]`: reported as `low`.
+    pub fixture: bool,
+}
+
+/// Fragments every telling name contains; each hit is examined where it stands.
+const TRIGGERS: &[&str] = &[
+    "pass",
+    "pwd",
+    "secret",
+    "token",
+    "auth",
+    "cred",
+    "apikey",
+    "api_key",
+    "api-key",
+    "accesskey",
+    "access_key",
+    "access-key",
+    "privatekey",
+    "private_key",
+    "private-key",
+    "signingkey",
+    "signing_key",
+    "encryptionkey",
+    "encryption_key",
+    "masterkey",
+    "master_key",
+    "licensekey",
+    "license_key",
+    "appkey",
+    "app_key",
+    "hmackey",
+    "hmac_key",
+];
+
+fn triggers() -> Option<&'static AhoCorasick> {
+    static AC: OnceLock<Option<AhoCorasick>> = OnceLock::new();
+    AC.get_or_init(|| {
+        AhoCorasickBuilder::new()
+            .ascii_case_insensitive(true)
+            .match_kind(MatchKind::LeftmostLongest)
+            .build(TRIGGERS)
+            .ok()
+    })
+    .as_ref()
+}
+
+/// How the file's syntax treats a bare value after `=`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Syntax {
+    /// Source code: a bare value is an expression, never a literal.
+    Code,
+    /// Config, shell, history, documents: a bare value is the literal.
+    Config,
+}
+
+fn syntax_of(path: &str) -> Syntax {
+    let name = path.rsplit(['/', '\\']).next().unwrap_or(path);
+    let ext = name.rsplit_once('.').map(|(_, e)| e.to_ascii_lowercase());
+    match ext.as_deref() {
+        Some(
+            "rs" | "go" | "java" | "kt" | "kts" | "scala" | "groovy" | "c" | "h" | "cc" | "cpp"
+            | "hpp" | "cs" | "swift" | "m" | "mm" | "js" | "mjs" | "cjs" | "jsx" | "ts" | "tsx"
+            | "py" | "rb" | "php" | "pl" | "pm" | "lua" | "dart" | "ex" | "exs" | "erl" | "clj"
+            | "vue" | "svelte" | "r" | "jl" | "zig" | "nim" | "fs" | "vb",
+        ) => Syntax::Code,
+        _ => Syntax::Config,
+    }
+}
+
+/// Test code and fixtures, by the conventions of the common languages' test runners.
+pub fn is_fixture_path(path: &str) -> bool {
+    let lower = path.to_ascii_lowercase().replace('\\', "/");
+    let dirs = [
+        "test",
+        "tests",
+        "testdata",
+        "test_data",
+        "fixtures",
+        "fixture",
+        "spec",
+        "specs",
+        "__tests__",
+        "__mocks__",
+        "mocks",
+        "mock",
+        "examples",
+        "example",
+        "testing",
+        "samples",
+    ];
+    let mut parts = lower.split('/').collect::<Vec<_>>();
+    let file = parts.pop().unwrap_or_default();
+    if parts.iter().any(|p| dirs.contains(p)) {
+        return true;
+    }
+    let stem = file.split('.').next().unwrap_or_default();
+    stem.starts_with("test_")
+        || stem.ends_with("_test")
+        || stem.ends_with("_tests")
+        || stem.ends_with("_spec")
+        || stem == "conftest"
+        || stem.ends_with("test") && file.ends_with(".java")
+        || file.contains(".test.")
+        || file.contains(".spec.")
+}
+
+/// Every literal assigned to a telling name in `data`, the contents of `path`.
+pub fn find(path: &str, data: &[u8]) -> Vec<Assignment> {
+    let Some(ac) = triggers() else {
+        return Vec::new();
+    };
+    let syntax = syntax_of(path);
+    let fixture_file = is_fixture_path(path);
+    let rust_tests = path
+        .ends_with(".rs")
+        .then(|| memchr::memmem::find(data, b"#[cfg(test)]"))
+        .flatten();
+    let mut out: Vec<Assignment> = Vec::new();
+    let mut examined_to = 0;
+    for hit in ac.find_iter(data) {
+        if hit.start() < examined_to {
+            continue;
+        }
+        let (name_start, name_end) = name_around(data, hit.start(), hit.end());
+        examined_to = name_end;
+        let Some(name) = data.get(name_start..name_end) else {
+            continue;
+        };
+        let Some(class) = classify(name) else {
+            continue;
+        };
+        let Some((start, end)) = value_after(data, name_start, name_end, syntax) else {
+            continue;
+        };
+        let Some(value) = data.get(start..end) else {
+            continue;
+        };
+        if !plausible(class, name, value) {
+            continue;
+        }
+        if out.last().is_some_and(|a| a.start == start) {
+            continue;
+        }
+        out.push(Assignment {
+            class,
+            name: String::from_utf8_lossy(name.get(..60).unwrap_or(name)).into_owned(),
+            start,
+            end,
+            fixture: fixture_file
+                || rust_tests.is_some_and(|at| start > at)
+                || syntax == Syntax::Code && in_comment(data, start),
+        });
+    }
+    out.extend(mysql_passwords(data, fixture_file));
+    out
+}
+
+/// Whether the line holding `at` is a comment (`//`, `#`, `*`, `--`): in code, an assignment in
+/// a comment is documentation or code switched off, worth a look but not an alarm.
+fn in_comment(data: &[u8], at: usize) -> bool {
+    let line_start =
+        memchr::memrchr(b'\n', data.get(..at).unwrap_or_default()).map_or(0, |i| i + 1);
+    let line = data.get(line_start..at).unwrap_or_default();
+    let code = line.trim_ascii_start();
+    code.starts_with(b"//")
+        || code.starts_with(b"#")
+        || code.starts_with(b"*")
+        || code.starts_with(b"/*")
+        || code.starts_with(b"--")
+}
+
+fn is_name_byte(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-' | b'.')
+}
+
+/// The whole name a trigger stands in: `spring.datasource.password`, `DB_PASSWORD`, `--token`.
+fn name_around(data: &[u8], start: usize, end: usize) -> (usize, usize) {
+    let mut s = start;
+    while s > 0 && data.get(s - 1).is_some_and(|&b| is_name_byte(b)) {
+        s -= 1;
+    }
+    let mut e = end;
+    while data.get(e).is_some_and(|&b| is_name_byte(b)) {
+        e += 1;
+    }
+    // A trailing `.` or `-` ends a sentence or a flag list, not a name.
+    while e > s && data.get(e - 1).is_some_and(|&b| b == b'.') {
+        e -= 1;
+    }
+    (s, e)
+}
+
+/// The name's words: split at `_ - .` and camelCase humps, lowercased.
+fn words(name: &[u8]) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut current = String::new();
+    let mut prev: Option<u8> = None;
+    for (i, &b) in name.iter().enumerate() {
+        if !b.is_ascii_alphanumeric() {
+            if !current.is_empty() {
+                out.push(std::mem::take(&mut current));
+            }
+            prev = None;
+            continue;
+        }
+        let next = name.get(i + 1).copied();
+        let hump = match prev {
+            Some(p) => {
+                (p.is_ascii_lowercase() || p.is_ascii_digit()) && b.is_ascii_uppercase()
+                    || p.is_ascii_uppercase()
+                        && b.is_ascii_uppercase()
+                        && next.is_some_and(|n| n.is_ascii_lowercase())
+            }
+            None => false,
+        };
+        if hump && !current.is_empty() {
+            out.push(std::mem::take(&mut current));
+        }
+        current.push(char::from(b.to_ascii_lowercase()));
+        prev = Some(b);
+    }
+    if !current.is_empty() {
+        out.push(current);
+    }
+    out
+}
+
+/// Words that carry a value's form, not its meaning: `password_value`, `tokenStr`.
+const FORM_WORDS: &[&str] = &["value", "val", "str", "string", "raw", "plain", "plaintext"];
+
+/// Words before `key` that make it a secret key.
+const KEY_QUALIFIERS: &[&str] = &[
+    "api",
+    "access",
+    "secret",
+    "private",
+    "signing",
+    "encryption",
+    "master",
+    "app",
+    "auth",
+    "client",
+    "service",
+    "account",
+    "license",
+    "hmac",
+    "shared",
+    "session",
+    "aes",
+    "jwt",
+    "webhook",
+    "admin",
+    "write",
+    "subscription",
+    "consumer",
+    "developer",
+    "deploy",
+    "ingest",
+    "server",
+    "root",
+    "crypt",
+    "cipher",
+    "sign",
+];
+
+/// Words before `token` that name something other than a credential.
+const NOT_CREDENTIAL_TOKENS: &[&str] = &[
+    "csrf",
+    "xsrf",
+    "page",
+    "next",
+    "continuation",
+    "cancel",
+    "cancellation",
+    "pagination",
+    "cursor",
+    "lexer",
+    "parser",
+    "eof",
+    "sync",
+    "resume",
+    "max",
+    "min",
+    "num",
+    "start",
+    "end",
+    "sort",
+    "request",
+    "idempotency",
+    "nonce",
+    "state",
+    "verify",
+    "verification",
+    "device",
+];
+
+/// First words that make the name a flag or a setting about secrets, not a secret.
+const NOT_SECRET_PREFIXES: &[&str] = &[
+    "is",
+    "has",
+    "use",
+    "enable",
+    "enabled",
+    "require",
+    "required",
+    "show",
+    "hide",
+    "validate",
+    "check",
+    "verify",
+    "should",
+    "allow",
+    "must",
+    "can",
+    "with",
+    "without",
+    "no",
+    "max",
+    "min",
+    "num",
+    "forgot",
+    "ask",
+    "prompt",
+    "get",
+    "fetch",
+    "read",
+    "load",
+    "generate",
+    "gen",
+    "create",
+    "new",
+    "make",
+    "random",
+    "hash",
+    "hashed",
+    "encrypt",
+    "encrypted",
+    "decrypt",
+    "compare",
+    "test",
+    "dummy",
+    "fake",
+    "mock",
+    "example",
+    "sample",
+    "default",
+];
+
+fn classify(name: &[u8]) -> Option<Class> {
+    let words = words(name);
+    let mut meaning: &[String] = &words;
+    while let Some((last, rest)) = meaning.split_last() {
+        if FORM_WORDS.contains(&last.as_str()) && !rest.is_empty() {
+            meaning = rest;
+        } else {
+            break;
+        }
+    }
+    let (last, rest) = meaning.split_last()?;
+    let prev = rest.last().map(String::as_str);
+    if words
+        .first()
+        .is_some_and(|w| NOT_SECRET_PREFIXES.contains(&w.as_str()))
+        && words.len() > 1
+    {
+        return None;
+    }
+    match last.as_str() {
+        "password" | "passwd" | "pwd" | "passphrase" | "pass" => Some(Class::Password),
+        "secret" | "credential" | "credentials" | "creds" => Some(Class::Secret),
+        "apikey" | "accesskey" | "privatekey" | "secretkey" | "signingkey" | "encryptionkey"
+        | "masterkey" | "licensekey" | "appkey" | "hmackey" => Some(Class::ApiKey),
+        "key" if prev.is_some_and(|p| KEY_QUALIFIERS.contains(&p)) => Some(Class::ApiKey),
+        "token" | "authtoken" | "accesstoken" | "refreshtoken"
+            if !prev.is_some_and(|p| NOT_CREDENTIAL_TOKENS.contains(&p)) =>
+        {
+            Some(Class::Token)
+        }
+        // `"auth": "..."` in Docker and npm configs; `auth` as a later word is a topic.
+        "auth" if rest.is_empty() => Some(Class::Secret),
+        _ => None,
+    }
+}
+
+/// The span of the literal assigned to the name at `name_start..name_end`, if there is one.
+fn value_after(
+    data: &[u8],
+    name_start: usize,
+    name_end: usize,
+    syntax: Syntax,
+) -> Option<(usize, usize)> {
+    let before = name_start.checked_sub(1).and_then(|i| data.get(i)).copied();
+    let flag = data.get(name_start..name_start + 2) == Some(b"--");
+    // `<password>value</password>`
+    if before == Some(b'<') && data.get(name_end) == Some(&b'>') {
+        let start = name_end + 1;
+        let len = data
+            .get(start..)?
+            .iter()
+            .take(257)
+            .position(|&b| b == b'<')?;
+        return Some((start, start + len));
+    }
+    let mut at = name_end;
+    // The closing quote of a quoted key: `"password": "..."`, `'password' => '...'`.
+    if matches!(before, Some(b'"' | b'\'')) && data.get(at) == before.as_ref() {
+        at += 1;
+    }
+    at = skip_blanks(data, at);
+    let op = operator(data, at)?;
+    let colon = op == 1 && data.get(at) == Some(&b':');
+    at = skip_blanks(data, at + op);
+    if op == 0 {
+        // Only a flag takes its value after a space: `--password hunter22`.
+        if !flag || at == name_end {
+            return None;
+        }
+    }
+    // A type annotation: `password: str = "..."`, `val token: String = "..."`.
+    if colon && syntax == Syntax::Code {
+        let mut t = at;
+        while data.get(t).is_some_and(|&b| {
+            b.is_ascii_alphanumeric() || matches!(b, b'_' | b'<' | b'>' | b'.' | b'[' | b']' | b'&')
+        }) {
+            t += 1;
+        }
+        let t2 = skip_blanks(data, t);
+        if t > at && data.get(t2) == Some(&b'=') && data.get(t2 + 1) != Some(&b'=') {
+            at = skip_blanks(data, t2 + 1);
+        }
+    }
+    literal(data, at, syntax)
+}
+
+fn skip_blanks(data: &[u8], mut at: usize) -> usize {
+    while data.get(at).is_some_and(|&b| b == b' ' || b == b'\t') {
+        at += 1;
+    }
+    at
+}
+
+/// The length of the assignment operator at `at` (`0` for none, which only a flag accepts).
+fn operator(data: &[u8], at: usize) -> Option<usize> {
+    let two = data.get(at..at + 2);
+    if two == Some(b":=") || two == Some(b"=>") {
+        return Some(2);
+    }
+    match data.get(at) {
+        Some(b'=') => (!matches!(data.get(at + 1), Some(b'=' | b'~'))).then_some(1),
+        Some(b':') => (data.get(at + 1) != Some(&b':')).then_some(1),
+        Some(b'"' | b'\'') => Some(0),
+        Some(b) if b.is_ascii_graphic() => Some(0),
+        _ => None,
+    }
+}
+
+/// The literal starting at `at`: quoted anywhere, bare only where the syntax makes it one.
+fn literal(data: &[u8], at: usize, syntax: Syntax) -> Option<(usize, usize)> {
+    let mut at = at;
+    // Python's and Rust's string prefixes: r"...", b'...'.
+    if matches!(data.get(at), Some(b'r' | b'b' | b'u'))
+        && matches!(data.get(at + 1), Some(b'"' | b'\''))
+    {
+        at += 1;
+    }
+    let first = *data.get(at)?;
+    if matches!(first, b'"' | b'\'' | b'`') {
+        let start = at + 1;
+        let rest = data.get(start..)?;
+        let mut escaped = false;
+        for (i, &b) in rest.iter().enumerate().take(300) {
+            match b {
+                b'\n' | b'\r' => return None,
+                b'\\' => escaped = !escaped,
+                _ if b == first && !escaped => return Some((start, start + i)),
+                _ => escaped = false,
+            }
+        }
+        return None;
+    }
+    if syntax == Syntax::Code {
+        return None;
+    }
+    let rest = data.get(at..)?;
+    // Code quoted in a document: `let password = rpassword::prompt_password(...)`.
+    let word_end = rest
+        .iter()
+        .take(300)
+        .position(|b| b.is_ascii_whitespace())
+        .unwrap_or(rest.len());
+    let word = rest.get(..word_end.min(300)).unwrap_or_default();
+    if word.contains(&b'(')
+        || word.contains(&b'$')
+        || word.first() == Some(&b'\\')
+        || memchr::memmem::find(word, b"::").is_some()
+    {
+        return None;
+    }
+    let len = rest
+        .iter()
+        .take(300)
+        .position(|&b| {
+            b.is_ascii_whitespace()
+                || matches!(
+                    b,
+                    b';' | b',' | b'&' | b'"' | b'\'' | b'<' | b')' | b']' | b'}'
+                )
+        })
+        .unwrap_or(rest.len().min(300));
+    (len > 0).then_some((at, at + len))
+}
+
+/// Values that only stand for a secret somewhere else.
+const REFERENCE_MARKS: &[&str] = &[
+    "${",
+    "$(",
+    "{{",
+    "{%",
+    "<%",
+    "#{",
+    "%(",
+    "process.env",
+    "getenv",
+    "environ",
+    "env[",
+    "env(",
+    "env.",
+    "secrets.",
+    "vault:",
+    "kw://",
+    "ref+",
+    "secretsmanager",
+    "ssm:",
+    "keyvault",
+    "op://",
+    "://",
+    "\\n",
+    "{}",
+    "{0}",
+];
+
+/// Whole values that documentation and code put where a secret would go.
+const PLACEHOLDER_VALUES: &[&str] = &[
+    "password",
+    "passwd",
+    "pass",
+    "pwd",
+    "secret",
+    "token",
+    "apikey",
+    "api_key",
+    "key",
+    "changeit",
+    "null",
+    "none",
+    "nil",
+    "true",
+    "false",
+    "undefined",
+    "empty",
+    "string",
+    "str",
+    "required",
+    "optional",
+    "todo",
+    "fixme",
+    "tbd",
+    "test",
+    "testing",
+    "sample",
+    "default",
+    "foo",
+    "bar",
+    "baz",
+    "foobar",
+    "qwerty",
+    "letmein",
+    "hunter2",
+    "mypassword",
+    "mysecret",
+    "secret123",
+    "password123",
+    "password1",
+    "pass123",
+    "value",
+    "unset",
+    "xxx",
+    "n/a",
+    "na",
+    "auto",
+    "prompt",
+    "env",
+    "file",
+    "bearer",
+    "basic",
+    "yes",
+    "no",
+    "off",
+    "on",
+    "str",
+    "admin:admin",
+    "user:pass",
+    "username:password",
+];
+
+/// Words inside a value that mark it as an instruction to the reader.
+const PLACEHOLDER_WORDS: &[&str] = &[
+    "your",
+    "enter_",
+    "insert_",
+    "replace_",
+    "fake",
+    "sample",
+    "mock",
+    "_here",
+    "-here",
+    "placeholder",
+    "<",
+    ">",
+    "***",
+    "...",
+    "…",
+];
+
+fn plausible(class: Class, name: &[u8], value: &[u8]) -> bool {
+    if value.len() > 256 || is_placeholder(value) {
+        return false;
+    }
+    let lower = value.to_ascii_lowercase();
+    let contains = |needle: &str| memchr::memmem::find(&lower, needle.as_bytes()).is_some();
+    if REFERENCE_MARKS.iter().any(|m| contains(m)) || PLACEHOLDER_WORDS.iter().any(|m| contains(m))
+    {
+        return false;
+    }
+    if PLACEHOLDER_VALUES.iter().any(|p| lower == p.as_bytes()) {
+        return false;
+    }
+    let first = value.first().copied().unwrap_or(b' ');
+    // Variables, paths and options: `$DB_PASS`, `%PASS%`, `/run/secrets/db`, `~/.token`, `-`.
+    if matches!(
+        first,
+        b'$' | b'%' | b'/' | b'~' | b'@' | b'-' | b'{' | b'[' | b'('
+    ) {
+        return false;
+    }
+    if value.starts_with(b"./") || value.starts_with(b"../") {
+        return false;
+    }
+    // An environment variable's name given as the value: `password: DB_PASSWORD`.
+    if value.contains(&b'_')
+        && value
+            .iter()
+            .all(|&b| b.is_ascii_uppercase() || b.is_ascii_digit() || b == b'_')
+    {
+        return false;
+    }
+    // The name repeated as its value: `PASSWORD = "password"`, `token: "auth-token"`.
+    let squash = |s: &[u8]| -> Vec<u8> {
+        s.iter()
+            .filter(|b| b.is_ascii_alphanumeric())
+            .map(u8::to_ascii_lowercase)
+            .collect()
+    };
+    let (squashed_value, squashed_name) = (squash(value), squash(name));
+    if squashed_value.len() >= 3 && memchr::memmem::find(&squashed_name, &squashed_value).is_some()
+    {
+        return false;
+    }
+    if value
+        .iter()
+        .any(|b| b.is_ascii_whitespace() || b.is_ascii_control())
+    {
+        return false;
+    }
+    // File names: `password_file: db.pass`, `token: token.txt`.
+    if let Some(dot) = memchr::memrchr(b'.', value)
+        && let Some(ext) = value.get(dot + 1..)
+        && matches!(
+            ext.to_ascii_lowercase().as_slice(),
+            b"txt"
+                | b"pem"
+                | b"key"
+                | b"json"
+                | b"yaml"
+                | b"yml"
+                | b"toml"
+                | b"env"
+                | b"conf"
+                | b"cfg"
+                | b"ini"
+                | b"crt"
+                | b"p12"
+                | b"pfx"
+                | b"jks"
+                | b"gpg"
+                | b"asc"
+                | b"html"
+        )
+    {
+        return false;
+    }
+    match class {
+        // A password may be a word, but not a short one.
+        Class::Password => value.len() >= 6 || value.len() >= 4 && has_two_classes(value),
+        // A key must look random: long, mixed and dense.
+        Class::Secret | Class::Token | Class::ApiKey => {
+            value.len() >= 16
+                && has_two_classes(value)
+                && entropy(value) >= 3.2
+                && !only_words(value)
+        }
+    }
+}
+
+/// Whether `value` mixes at least two of lower case, upper case, digits and symbols.
+fn has_two_classes(value: &[u8]) -> bool {
+    let lower = value.iter().any(u8::is_ascii_lowercase);
+    let upper = value.iter().any(u8::is_ascii_uppercase);
+    let digit = value.iter().any(u8::is_ascii_digit);
+    let symbol = value.iter().any(|b| !b.is_ascii_alphanumeric());
+    [lower, upper, digit, symbol].iter().filter(|&&x| x).count() >= 2
+}
+
+/// Words joined by separators (`my-app-signing-secret`): a label, not a key.
+fn only_words(value: &[u8]) -> bool {
+    value
+        .split(|&b| matches!(b, b'_' | b'-' | b'.' | b':' | b'/'))
+        .all(|w| w.iter().all(u8::is_ascii_alphabetic))
+}
+
+/// `mysql -uroot -pHunter22`: the client takes its password glued to `-p`.
+fn mysql_passwords(data: &[u8], fixture: bool) -> Vec<Assignment> {
+    let mut out = Vec::new();
+    for at in memchr::memmem::find_iter(data, b"mysql") {
+        let line_end = memchr::memchr(b'\n', data.get(at..).unwrap_or_default())
+            .map_or(data.len(), |i| at + i);
+        let Some(line) = data.get(at..line_end) else {
+            continue;
+        };
+        let Some(flag) = memchr::memmem::find(line, b" -p") else {
+            continue;
+        };
+        let start = at + flag + 3;
+        let len = data
+            .get(start..line_end)
+            .unwrap_or_default()
+            .iter()
+            .position(|b| b.is_ascii_whitespace())
+            .unwrap_or(line_end - start);
+        let Some(value) = data.get(start..start + len) else {
+            continue;
+        };
+        let value = value
+            .strip_prefix(b"'")
+            .and_then(|v| v.strip_suffix(b"'"))
+            .unwrap_or(value);
+        let offset = usize::from(data.get(start) == Some(&b'\''));
+        if value.len() >= 4 && plausible(Class::Password, b"mysql-p", value) {
+            out.push(Assignment {
+                class: Class::Password,
+                name: "mysql -p".to_owned(),
+                start: start + offset,
+                end: start + offset + value.len(),
+                fixture,
+            });
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::indexing_slicing)]
+
+    use super::*;
+
+    /// The values found in `text` as the file `path`.
+    fn values(path: &str, text: &str) -> Vec<String> {
+        find(path, text.as_bytes())
+            .into_iter()
+            .map(|a| text[a.start..a.end].to_owned())
+            .collect()
+    }
+
+    #[test]
+    fn names_split_into_words() {
+        assert_eq!(words(b"DB_PASSWORD"), ["db", "password"]);
+        assert_eq!(words(b"dbPassword"), ["db", "password"]);
+        assert_eq!(words(b"DBPassword"), ["db", "password"]);
+        assert_eq!(
+            words(b"spring.datasource.password"),
+            ["spring", "datasource", "password"]
+        );
+        assert_eq!(words(b"--api-key"), ["api", "key"]);
+    }
+
+    #[test]
+    fn the_last_word_decides() {
+        assert_eq!(classify(b"DB_PASSWORD"), Some(Class::Password));
+        assert_eq!(classify(b"clientSecret"), Some(Class::Secret));
+        assert_eq!(classify(b"GITHUB_TOKEN"), Some(Class::Token));
+        assert_eq!(classify(b"apiKey"), Some(Class::ApiKey));
+        assert_eq!(classify(b"APIKEY"), Some(Class::ApiKey));
+        assert_eq!(classify(b"password_value"), Some(Class::Password));
+        for not in [
+            &b"password_file"[..],
+            b"PASSWORD_LENGTH",
+            b"token_url",
+            b"secretName",
+            b"csrf_token",
+            b"max_tokens",
+            b"key",
+            b"sort_key",
+            b"is_password",
+            b"authProvider",
+            b"bypass",
+            b"passenger",
+        ] {
+            assert_eq!(classify(not), None, "{}", String::from_utf8_lossy(not));
+        }
+    }
+
+    #[test]
+    fn finds_literals_in_every_common_syntax() {
+        let cases = [
+            (".env", "DB_PASSWORD=oKOJrHw0mkVx\n", "oKOJrHw0mkVx"),
+            (
+                ".env.local",
+                "INTERNAL_API_KEY=933d4014e2e0d23bacea76b27ed3f6f5",
+                "933d4014e2e0d23bacea76b27ed3f6f5",
+            ),
+            (
+                ".env",
+                "export SESSION_SECRET='ppCOVopff9wIGHvxhlKaSX19'\n",
+                "ppCOVopff9wIGHvxhlKaSX19",
+            ),
+            (
+                "config.yml",
+                "database:\n  password: Tr0ub4dor_3\n",
+                "Tr0ub4dor_3",
+            ),
+            (
+                "config.json",
+                r#"{"client_secret": "q8Zr2KfLm0PxW7vB3nYt"}"#,
+                "q8Zr2KfLm0PxW7vB3nYt",
+            ),
+            (
+                "app.toml",
+                "api_key = \"9f8e7d6c5b4a39281706f5e4\"\n",
+                "9f8e7d6c5b4a39281706f5e4",
+            ),
+            ("db.ini", "[db]\npwd=s3cr3tPw!\n", "s3cr3tPw!"),
+            (
+                "application.properties",
+                "spring.datasource.password=Wint3rIsHere\n",
+                "Wint3rIsHere",
+            ),
+            ("web.xml", "<password>bl4ckCat9</password>", "bl4ckCat9"),
+            (
+                "pom.xml",
+                "<server password=\"n0tTheDefault\"/>",
+                "n0tTheDefault",
+            ),
+            (
+                "settings.py",
+                "DATABASE_PASSWORD = 'mellon-friend'\n",
+                "mellon-friend",
+            ),
+            (
+                "main.go",
+                "password := \"gopher-4-life\"\n",
+                "gopher-4-life",
+            ),
+            (
+                "config.php",
+                "'password' => 'Sup3rS3cret!',\n",
+                "Sup3rS3cret!",
+            ),
+            (
+                "app.js",
+                "const config = { apiKey: \"AIzb8Hk2LmQ9xR4tV7wYz1\" };",
+                "AIzb8Hk2LmQ9xR4tV7wYz1",
+            ),
+            (
+                "lib.rs",
+                "let token: &str = \"tK9mX2pL8vQ4wR7zB3nF\";",
+                "tK9mX2pL8vQ4wR7zB3nF",
+            ),
+            (
+                "deploy.sh",
+                "curl --token 7Hs9dKq2LmV4xPz8 https://host\n",
+                "7Hs9dKq2LmV4xPz8",
+            ),
+            (
+                ".bash_history",
+                "mysql -uroot -pC0rrectHorse db\n",
+                "C0rrectHorse",
+            ),
+            (
+                "Main.kt",
+                "val password: String = \"kotl1nRocks\"\n",
+                "kotl1nRocks",
+            ),
+            (
+                "docker-compose.yml",
+                "      - POSTGRES_PASSWORD=pg-Adm1n-2024\n",
+                "pg-Adm1n-2024",
+            ),
+        ];
+        for (path, text, want) in cases {
+            assert_eq!(values(path, text), [want], "{path}: {text}");
+        }
+    }
+
+    #[test]
+    fn references_placeholders_and_expressions_are_not_literals() {
+        for (path, text) in [
+            (".env", "DB_PASSWORD=${DB_PASSWORD}\n"),
+            (".env", "DB_PASSWORD=kw://db/password\n"),
+            (".env", "DB_PASSWORD=\n"),
+            (".env", "DB_PASSWORD=changeme\n"),
+            (".env", "DB_PASSWORD=aaaaaaaa\n"),
+            (".env", "TOKEN_TTL=3600\n"),
+            (".env", "API_KEY=your_api_key_here\n"),
+            ("config.yml", "password: <your password>\n"),
+            ("config.yml", "password: \"***\"\n"),
+            ("config.yml", "password: DB_PASSWORD\n"),
+            ("app.js", "const password = process.env.DB_PASSWORD;"),
+            ("app.js", "const password = getPassword();"),
+            ("app.py", "password = os.getenv('DB_PASSWORD')\n"),
+            ("app.py", "if password == 'hunter22':\n"),
+            ("app.py", "password = input('Password: ')\n"),
+            ("app.py", "token = f\"{prefix}-{rest}\"\n"),
+            ("lib.rs", "let password = String::new();"),
+            ("config.yml", "password_file: /run/secrets/db\n"),
+            ("config.yml", "token: token.txt\n"),
+            ("config.yml", "api_key: short\n"),
+            ("config.yml", "secret: my-app-signing-secret\n"),
+            ("config.yml", "PASSWORD_MIN_LENGTH: 12\n"),
+            ("README.md", "Set the password: see below.\n"),
+            (
+                "README.md",
+                "    let password = rpassword::prompt_password(\"Password: \").unwrap();\n",
+            ),
+            (
+                "README.md",
+                "let token: cpuid::InitToken = cpuid::init();\n",
+            ),
+            ("form.html", "<label for=\"password\">Password</label>"),
+        ] {
+            assert!(
+                values(path, text).is_empty(),
+                "{path}: {text}: {:?}",
+                values(path, text)
+            );
+        }
+    }
+
+    #[test]
+    fn fixtures_are_marked() {
+        let found = find("tests/login.rs", b"let password = \"hunter-22\";");
+        assert!(found[0].fixture);
+        let found = find("src/lib.rs", b"let password = \"hunter-22\";\n#[cfg(test)]\nmod t { const P: &str = \"x\"; fn f() { let password = \"other-pw-9\"; } }");
+        assert_eq!(found.len(), 2);
+        assert!(!found[0].fixture);
+        assert!(found[1].fixture);
+        let found = find("src/lib.rs", b"//! let password = b\"hunter-42\";\n");
+        assert!(found[0].fixture, "an example in a doc comment");
+        assert!(is_fixture_path("pkg/auth/login_test.go"));
+        assert!(is_fixture_path("src/app.spec.ts"));
+        assert!(!is_fixture_path("src/contest.py"));
+    }
+
+    #[test]
+    fn hostile_input_never_panics() {
+        for text in [
+            "password",
+            "password=",
+            "password=\"",
+            "<password>",
+            "--token",
+            "=password",
+            "\"password\":\"",
+            "mysql -p",
+        ] {
+            let _ = find("x.env", text.as_bytes());
+            let _ = find("x.rs", text.as_bytes());
+        }
+    }
+}
