@@ -170,6 +170,9 @@ pub struct FindingView {
     pub encoding: String,
     /// `critical` (committed), `high` (untracked), `medium` (ignored), `low`.
     pub severity: String,
+    /// `high` (your secret, a key format, a credential file), `medium` (a literal assigned to a
+    /// telling name), `low` (such a literal in tests).
+    pub confidence: String,
     /// A preview with the secret's middle masked.
     pub redacted: String,
     pub reason: Option<String>,
@@ -191,6 +194,7 @@ impl From<&StoredFinding> for FindingView {
             description: f.description.clone(),
             encoding: f.encoding.clone(),
             severity: f.severity.name().to_owned(),
+            confidence: f.confidence.name().to_owned(),
             redacted: f.redacted.clone(),
             reason: f.reason.clone(),
             first_seen: f.first_seen.to_string(),

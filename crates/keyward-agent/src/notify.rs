@@ -11,6 +11,7 @@ use std::time::{Duration, Instant};
 use keyward_core::findings::{FindingChange, FindingEvent, StoredFinding};
 use keyward_core::rotation::{Due, DueReason};
 use keyward_core::time::Stamp;
+use keyward_scan::finding::Confidence;
 
 use crate::events::{AgentEvent, EventBus};
 
@@ -112,10 +113,17 @@ impl Notifier {
 
     /// Offers a finding's change; only new and changed open findings are told.
     pub fn offer(&self, event: &FindingEvent) {
-        if matches!(event.change, FindingChange::New | FindingChange::Changed) {
+        if worth_telling(event) {
             let _ = self.tx.send(event.finding.clone());
         }
     }
+}
+
+/// New and changed findings interrupt the user, except low-confidence ones (a password literal
+/// in a test): those wait in the list.
+fn worth_telling(event: &FindingEvent) -> bool {
+    matches!(event.change, FindingChange::New | FindingChange::Changed)
+        && event.finding.confidence > Confidence::Low
 }
 
 fn run(rx: &Receiver<StoredFinding>, events: &EventBus, desktop: bool) {
@@ -227,6 +235,7 @@ mod tests {
             description: "stored secret".into(),
             encoding: "plain".into(),
             severity,
+            confidence: Confidence::High,
             redacted: "sk_l…dc".into(),
             fingerprint: "f".into(),
             reason: None,
@@ -244,6 +253,20 @@ mod tests {
             .unwrap();
         assert_eq!(note.summary, "high leak: your secret 'stripe-live'");
         assert_eq!(note.body, "/p/.env:4\nrotate it now (keyward due)");
+    }
+
+    #[test]
+    fn low_confidence_findings_wait_in_the_list() {
+        let mut event = FindingEvent {
+            change: FindingChange::New,
+            finding: finding("a.env", Severity::High),
+        };
+        assert!(worth_telling(&event));
+        event.finding.confidence = Confidence::Low;
+        assert!(!worth_telling(&event));
+        event.finding.confidence = Confidence::Medium;
+        event.change = FindingChange::Resolved;
+        assert!(!worth_telling(&event));
     }
 
     #[test]

@@ -6,6 +6,7 @@
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 
+use keyward_scan::finding::Confidence;
 use keyward_scan::{Finding, Kind, Severity};
 use serde::{Deserialize, Serialize};
 
@@ -59,6 +60,9 @@ pub struct StoredFinding {
     pub description: String,
     pub encoding: String,
     pub severity: Severity,
+    /// Findings stored before confidence existed came from formats and stored values: `high`.
+    #[serde(default = "high")]
+    pub confidence: Confidence,
     pub redacted: String,
     pub fingerprint: String,
     /// Why the user ignored it.
@@ -68,6 +72,10 @@ pub struct StoredFinding {
     pub last_seen: Stamp,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub resolved: Option<Stamp>,
+}
+
+fn high() -> Confidence {
+    Confidence::High
 }
 
 impl StoredFinding {
@@ -85,6 +93,7 @@ impl StoredFinding {
             description: found.description.clone(),
             encoding: found.encoding.clone(),
             severity: found.severity,
+            confidence: found.confidence,
             redacted: found.redacted.clone(),
             fingerprint: found.fingerprint.clone(),
             reason: None,
@@ -349,6 +358,7 @@ mod tests {
             description: "stored secret".into(),
             encoding: "plain".into(),
             severity,
+            confidence: Confidence::High,
             redacted: "sk_…9Q".into(),
             fingerprint: fingerprint.into(),
             baseline_key: String::new(),

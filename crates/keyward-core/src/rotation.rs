@@ -381,6 +381,7 @@ mod tests {
             description: "stored secret".into(),
             encoding: "plain".into(),
             severity: keyward_scan::Severity::High,
+            confidence: keyward_scan::finding::Confidence::High,
             redacted: "x…y".into(),
             fingerprint: format!("fp-{secret}"),
             reason: None,

@@ -139,6 +139,11 @@ export type FindingView = {
 	encoding: string,
 	/**  `critical` (committed), `high` (untracked), `medium` (ignored), `low`. */
 	severity: string,
+	/**
+	 *  `high` (your secret, a key format, a credential file), `medium` (a literal assigned to a
+	 *  telling name), `low` (such a literal in tests).
+	 */
+	confidence: string,
 	/**  A preview with the secret's middle masked. */
 	redacted: string,
 	reason: string | null,
