@@ -64,7 +64,8 @@ fn every_rule_compiles_and_has_examples() {
         rules.rules.len(),
         providers.len()
     );
-    assert!(providers.len() >= 150, "only {} providers", providers.len());
+    assert!(providers.len() >= 500, "only {} providers", providers.len());
+    assert!(rules.rules.len() >= 700, "only {} rules", rules.rules.len());
 }
 
 #[test]
