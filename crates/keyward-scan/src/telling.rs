@@ -179,10 +179,12 @@ pub fn find(path: &str, data: &[u8]) -> Vec<Assignment> {
         let Some(name) = data.get(name_start..name_end) else {
             continue;
         };
-        let Some(class) = classify(name) else {
+        // The value first: most names in code are assigned an expression, and looking for a
+        // literal costs less than splitting the name into words.
+        let Some((start, end)) = value_after(data, name_start, name_end, syntax) else {
             continue;
         };
-        let Some((start, end)) = value_after(data, name_start, name_end, syntax) else {
+        let Some(class) = classify(name) else {
             continue;
         };
         let Some(value) = data.get(start..end) else {
