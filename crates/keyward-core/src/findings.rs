@@ -359,6 +359,7 @@ mod tests {
             encoding: "plain".into(),
             severity,
             confidence: Confidence::High,
+            verified: None,
             redacted: "sk_…9Q".into(),
             fingerprint: fingerprint.into(),
             baseline_key: String::new(),

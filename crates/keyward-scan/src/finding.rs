@@ -83,6 +83,9 @@ pub struct Finding {
     pub encoding: String,
     pub severity: Severity,
     pub confidence: Confidence,
+    /// What the key's provider said, with `scan --verify` and a check for the rule.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub verified: Option<crate::verify::Verdict>,
     pub redacted: String,
     /// Keyed and stable for the same secret at the same rule: never a plain hash.
     pub fingerprint: String,

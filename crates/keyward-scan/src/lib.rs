@@ -22,6 +22,7 @@ pub mod rules;
 pub mod scanner;
 pub mod sources;
 pub mod telling;
+pub mod verify;
 pub mod walk;
 
 pub use finding::{Finding, Kind, Severity};

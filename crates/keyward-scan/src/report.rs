@@ -5,6 +5,7 @@ use serde::Serialize;
 use serde_json::json;
 
 use crate::finding::{Confidence, Finding, Kind, Severity};
+use crate::verify::Verdict;
 use crate::walk::Skipped;
 
 #[derive(Serialize)]
@@ -54,8 +55,13 @@ pub fn text(findings: &[Finding], skipped: &[Skipped], files: usize, color: bool
                 f.confidence.name()
             ),
         };
+        let verified = match f.verified {
+            Some(Verdict::Live) => format!("  {}", paint("1;31", "[live]")),
+            Some(v) => format!("  [{}]", v.name()),
+            None => String::new(),
+        };
         out.push_str(&format!(
-            "{}:{}:{}  {severity}  {what}  {}\n",
+            "{}:{}:{}  {severity}  {what}  {}{verified}\n",
             paint("35", &f.path),
             f.line,
             f.column,
@@ -134,7 +140,11 @@ pub fn sarif(findings: &[Finding], base: &std::path::Path) -> String {
                     "region": {"startLine": f.line, "startColumn": f.column}
                 }}],
                 "partialFingerprints": {"keyward/v1": f.fingerprint},
-                "properties": {"confidence": f.confidence.name(), "severity": f.severity.name()}
+                "properties": {
+                    "confidence": f.confidence.name(),
+                    "severity": f.severity.name(),
+                    "verified": f.verified.map(|v| v.name())
+                }
             })
         })
         .collect();

@@ -66,6 +66,15 @@ impl Scanner<'_> {
     /// Every finding in `data`, the contents of the file `path` (its name decides which
     /// credential-file rules apply). Severity is `medium` until git says otherwise.
     pub fn scan(&self, path: &str, data: &[u8]) -> Vec<Finding> {
+        self.scan_spans(path, data)
+            .into_iter()
+            .map(|(finding, _)| finding)
+            .collect()
+    }
+
+    /// [`Scanner::scan`], with each finding's byte span in `data`: for `--verify`, which must
+    /// hand the key itself to its provider.
+    pub fn scan_spans(&self, path: &str, data: &[u8]) -> Vec<(Finding, std::ops::Range<usize>)> {
         let file_name = std::path::Path::new(path)
             .file_name()
             .and_then(|n| n.to_str());
@@ -133,7 +142,7 @@ impl Scanner<'_> {
         }
         kept.sort_by_key(|h| (h.start, h.end));
         kept.into_iter()
-            .map(|hit| self.finding(path, data, &hit))
+            .map(|hit| (self.finding(path, data, &hit), hit.secret.0..hit.secret.1))
             .collect()
     }
 
@@ -276,6 +285,7 @@ impl Scanner<'_> {
                 Severity::Medium
             },
             confidence,
+            verified: None,
             redacted: redact(span),
             fingerprint,
             baseline_key,

@@ -12,7 +12,8 @@ use keyward_core::Error;
 use keyward_scan::baseline::Baseline;
 use keyward_scan::finding::Confidence;
 use keyward_scan::walk::{Skipped, WalkOptions};
-use keyward_scan::{Finding, RuleSet, ScanOptions, Scanner, Severity, git, report};
+use keyward_scan::{Finding, Kind, RuleSet, ScanOptions, Scanner, Severity, git, report, verify};
+use zeroize::Zeroizing;
 
 use crate::context::Context;
 use crate::output;
@@ -70,6 +71,11 @@ pub struct Args {
     /// files), `medium` (also literals assigned to telling names), `low` (also those in tests)
     #[arg(long, value_enum, value_name = "LEVEL", default_value = "low")]
     min_confidence: MinConfidence,
+    /// Ask each found key's own provider whether it is live (one read-only HTTPS call per key,
+    /// for GitHub, GitLab, Slack, Stripe, OpenAI, Anthropic, SendGrid, npm, Hugging Face and
+    /// DigitalOcean keys); shown as live, revoked or unknown
+    #[arg(long)]
+    verify: bool,
     /// Also scan your shell, REPL and database-client history files
     #[arg(long)]
     history: bool,
@@ -125,10 +131,15 @@ pub fn run(ctx: &Context, args: Args) -> Result<ExitCode> {
         },
     };
 
-    let (mut findings, skipped, files) = if args.staged {
-        scan_staged(&scanner)?
+    let (found, skipped, files) = if args.staged {
+        scan_staged(&scanner, args.verify)?
     } else {
         scan_paths(&scanner, &args)?
+    };
+    let mut findings = if args.verify {
+        verify(found, fingerprint_key)?
+    } else {
+        found.into_iter().map(|(f, _)| f).collect()
     };
     if !args.staged {
         let paths: Vec<String> = findings.iter().map(|f| f.path.clone()).collect();
@@ -173,7 +184,45 @@ pub fn run(ctx: &Context, args: Args) -> Result<ExitCode> {
     })
 }
 
-fn scan_paths(scanner: &Scanner<'_>, args: &Args) -> Result<(Vec<Finding>, Vec<Skipped>, usize)> {
+/// A finding, and its key when `--verify` will ask the key's provider about it.
+type Found = (Finding, Option<Zeroizing<Vec<u8>>>);
+
+/// Scans `data`, keeping the keys of the findings `--verify` can check.
+fn scan_one(scanner: &Scanner<'_>, path: &str, data: &[u8], keep_keys: bool) -> Vec<Found> {
+    if !keep_keys {
+        return scanner
+            .scan(path, data)
+            .into_iter()
+            .map(|f| (f, None))
+            .collect();
+    }
+    scanner
+        .scan_spans(path, data)
+        .into_iter()
+        .map(|(f, span)| {
+            let key = (f.kind == Kind::Pattern && verify::can_verify(&f.rule))
+                .then(|| data.get(span).map(|k| Zeroizing::new(k.to_vec())))
+                .flatten();
+            (f, key)
+        })
+        .collect()
+}
+
+/// Asks the providers about the keys kept, one call per distinct key, and drops the keys.
+fn verify(found: Vec<Found>, salt: [u8; 32]) -> Result<Vec<Finding>> {
+    let mut verifier = verify::Verifier::from_env(salt)?;
+    Ok(found
+        .into_iter()
+        .map(|(mut f, key)| {
+            if let Some(key) = key {
+                f.verified = verifier.verify(&f.rule, &key);
+            }
+            f
+        })
+        .collect())
+}
+
+fn scan_paths(scanner: &Scanner<'_>, args: &Args) -> Result<(Vec<Found>, Vec<Skipped>, usize)> {
     let mut roots = if args.paths.is_empty() {
         vec![PathBuf::from(".")]
     } else {
@@ -201,7 +250,12 @@ fn scan_paths(scanner: &Scanner<'_>, args: &Args) -> Result<(Vec<Finding>, Vec<S
             max_file_size: args.max_file_size,
         },
         &|path, data| {
-            let found = scanner.scan(path.strip_prefix("./").unwrap_or(path), data);
+            let found = scan_one(
+                scanner,
+                path.strip_prefix("./").unwrap_or(path),
+                data,
+                args.verify,
+            );
             if !found.is_empty()
                 && let Ok(mut all) = findings.lock()
             {
@@ -212,19 +266,22 @@ fn scan_paths(scanner: &Scanner<'_>, args: &Args) -> Result<(Vec<Finding>, Vec<S
     Ok((findings.into_inner().unwrap_or_default(), skipped, files))
 }
 
-fn scan_staged(scanner: &Scanner<'_>) -> Result<(Vec<Finding>, Vec<Skipped>, usize)> {
+fn scan_staged(
+    scanner: &Scanner<'_>,
+    keep_keys: bool,
+) -> Result<(Vec<Found>, Vec<Skipped>, usize)> {
     let cwd = std::env::current_dir()
         .map_err(|e| Error::io("could not read the working directory", e))?;
     let staged = git::staged(&cwd)?;
     let mut findings = Vec::new();
     for file in &staged {
         let display = pathdiff(&file.path, &cwd);
-        for mut f in scanner.scan(&display, &file.contents) {
+        for (mut f, key) in scan_one(scanner, &display, &file.contents, keep_keys) {
             if file.adds_line(f.line) {
                 if !f.identifier {
                     f.severity = Severity::Critical;
                 }
-                findings.push(f);
+                findings.push((f, key));
             }
         }
     }
