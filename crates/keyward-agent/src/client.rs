@@ -163,6 +163,21 @@ impl SecretStore for AgentClient {
         }
     }
 
+    fn fetch_history(&mut self, name: &str, access: &Access) -> Result<Fetched> {
+        match self.call(Request::ResolveHistory {
+            name: name.into(),
+            command: access.command.clone(),
+            cwd: here(),
+            detail: access.detail.clone(),
+        })? {
+            Response::Values { values } => Ok(Fetched {
+                values: values.into_iter().map(|v| v.0).collect(),
+                unrecorded: None,
+            }),
+            _ => Err(unexpected()),
+        }
+    }
+
     fn record(&mut self, access: &Access, names: &[String]) -> Result<()> {
         expect_ok(self.call(Request::Record {
             command: access.command.clone(),

@@ -31,28 +31,19 @@ impl Service {
                 command,
                 cwd,
                 detail,
-            } => match self
-                .approve(ApprovalRequest {
-                    command: command.clone(),
-                    program: detail.clone(),
-                    folder: peer.folder(cwd.clone()),
-                    pid: peer.pid,
-                    names: names.clone(),
-                })
-                .and_then(|()| self.with_vault(|v| v.get_many(&names)))
-            {
-                Ok(values) => {
-                    let mut event = peer_event(peer, command, names, cwd);
-                    event.detail = detail;
-                    (
-                        Response::Values {
-                            values: values.into_iter().map(WireSecret).collect(),
-                        },
-                        Some(record_later(event)),
-                    )
-                }
-                Err(err) => (Response::error(&err), None),
-            },
+            } => self.resolve(peer, names, command, cwd, detail, |v, names| {
+                v.get_many(names)
+            }),
+            Request::ResolveHistory {
+                name,
+                command,
+                cwd,
+                detail,
+            } => self.resolve(peer, vec![name], command, cwd, detail, |v, names| {
+                names
+                    .first()
+                    .map_or_else(|| Ok(Vec::new()), |name| v.past_values(name))
+            }),
             Request::Record {
                 command,
                 names,
@@ -70,6 +61,41 @@ impl Service {
                 None,
             ),
             other => (reply(self.serve_store(other, peer)), None),
+        }
+    }
+
+    /// Values for a client's `command`, once the user (or a standing grant) approves: the reply,
+    /// and the access to record once it is sent.
+    fn resolve(
+        &self,
+        peer: &Peer,
+        names: Vec<String>,
+        command: String,
+        cwd: String,
+        detail: Option<String>,
+        read: impl FnOnce(&Vault, &[String]) -> Result<Vec<SecretBytes>>,
+    ) -> (Response, Option<Deferred>) {
+        match self
+            .approve(ApprovalRequest {
+                command: command.clone(),
+                program: detail.clone(),
+                folder: peer.folder(cwd.clone()),
+                pid: peer.pid,
+                names: names.clone(),
+            })
+            .and_then(|()| self.with_vault(|v| read(v, &names)))
+        {
+            Ok(values) => {
+                let mut event = peer_event(peer, command, names, cwd);
+                event.detail = detail;
+                (
+                    Response::Values {
+                        values: values.into_iter().map(WireSecret).collect(),
+                    },
+                    Some(record_later(event)),
+                )
+            }
+            Err(err) => (Response::error(&err), None),
         }
     }
 
@@ -136,6 +162,7 @@ impl Service {
             | Request::Lock
             | Request::Unlock { .. }
             | Request::Resolve { .. }
+            | Request::ResolveHistory { .. }
             | Request::Record { .. }
             | Request::Subscribe => {
                 return Err(Error::Invalid("a request reached the wrong handler".into()));

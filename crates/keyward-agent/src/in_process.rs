@@ -20,6 +20,16 @@ impl SecretStore for &Service {
         Ok(keyward_core::Fetched { values, unrecorded })
     }
 
+    fn fetch_history(
+        &mut self,
+        name: &str,
+        access: &keyward_core::Access,
+    ) -> Result<keyward_core::Fetched> {
+        let values = self.with_vault(|v| v.past_values(name))?;
+        let unrecorded = self.record_event(access.event(&[name.to_owned()])).err();
+        Ok(keyward_core::Fetched { values, unrecorded })
+    }
+
     fn record(&mut self, access: &keyward_core::Access, names: &[String]) -> Result<()> {
         self.record_event(access.event(names))
     }

@@ -4,13 +4,10 @@
 
 use std::io::{Read, Write};
 
-use base64::Engine as _;
-use base64::engine::general_purpose::STANDARD;
 use keyward_core::{
-    AuditCheck, AuditEvent, Entry, EntryChanges, Error, ErrorPayload, NewEntry, Result,
-    SecretBytes, VersionInfo,
+    AuditCheck, AuditEvent, Entry, EntryChanges, Error, ErrorPayload, NewEntry, Result, VersionInfo,
 };
-use serde::{Deserialize, Deserializer, Serialize, Serializer};
+use serde::{Deserialize, Serialize};
 use zeroize::Zeroizing;
 
 use crate::events::AgentEvent;
@@ -50,6 +47,15 @@ pub enum Request {
         /// The folder the client says it works in; the agent prefers what the kernel says.
         cwd: String,
         /// What the values are handed to (the program `run` starts).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        detail: Option<String>,
+    },
+    /// Every value `name` has had, oldest first, for `command` (an export with the history);
+    /// approved and recorded like `Resolve`.
+    ResolveHistory {
+        name: String,
+        command: String,
+        cwd: String,
         #[serde(default, skip_serializing_if = "Option::is_none")]
         detail: Option<String>,
     },
@@ -148,39 +154,7 @@ pub struct AgentStatus {
     pub watch: Option<WatchStatus>,
 }
 
-/// A secret on the wire: base64 in JSON, decoded straight into a zeroizing buffer.
-#[derive(Debug)]
-pub struct WireSecret(pub SecretBytes);
-
-impl Serialize for WireSecret {
-    fn serialize<S: Serializer>(&self, serializer: S) -> std::result::Result<S::Ok, S::Error> {
-        let text = Zeroizing::new(STANDARD.encode(self.0.expose()));
-        serializer.serialize_str(&text)
-    }
-}
-
-impl<'de> Deserialize<'de> for WireSecret {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> std::result::Result<Self, D::Error> {
-        struct Visitor;
-        impl serde::de::Visitor<'_> for Visitor {
-            type Value = WireSecret;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a base64 string")
-            }
-            fn visit_str<E: serde::de::Error>(
-                self,
-                text: &str,
-            ) -> std::result::Result<WireSecret, E> {
-                let mut bytes = Zeroizing::new(Vec::with_capacity(text.len()));
-                STANDARD
-                    .decode_vec(text, &mut bytes)
-                    .map_err(|_| E::custom("a secret is not valid base64"))?;
-                Ok(WireSecret(SecretBytes::copy_from(&bytes)))
-            }
-        }
-        deserializer.deserialize_str(Visitor)
-    }
-}
+pub use keyward_core::secret::WireSecret;
 
 /// Counts what a serializer writes, so a frame's buffer is allocated once at its final size: a
 /// buffer that grew would leave copies of the values it holds in freed memory.
@@ -245,6 +219,7 @@ pub fn read_frame<T: for<'de> Deserialize<'de>>(reader: &mut impl Read) -> Resul
 #[cfg(test)]
 mod tests {
     use super::*;
+    use keyward_core::SecretBytes;
 
     #[test]
     fn frames_round_trip_secrets_exactly() {

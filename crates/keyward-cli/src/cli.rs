@@ -69,8 +69,12 @@ pub enum Command {
     Env(commands::env::Args),
     /// Fill {{ kw://NAME }} placeholders in a template
     Inject(commands::inject::Args),
-    /// Move a .env file's values into the vault, leaving kw:// references in the file
+    /// Move a .env file's values into the vault (leaving kw:// references), or bring in an
+    /// age file: a keyward export or a .env sealed with age
     Import(commands::import::Args),
+    /// Write chosen secrets, with metadata and history, to an age file for recipients or a
+    /// passphrase
+    Export(commands::export::Args),
     /// Show the access log: who got which secrets, never values
     Audit(commands::audit::Args),
     /// Find leaked secrets: your vault's values in any common encoding, and known key formats

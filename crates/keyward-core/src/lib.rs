@@ -6,6 +6,7 @@
 pub mod catalog;
 pub mod crypto;
 pub mod error;
+pub mod exchange;
 pub mod findings;
 pub mod fsutil;
 pub mod generate;

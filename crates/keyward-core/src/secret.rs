@@ -7,6 +7,9 @@
 use std::fmt;
 use std::io::Read;
 
+use base64::Engine as _;
+use base64::engine::general_purpose::STANDARD;
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use zeroize::Zeroizing;
 
 use crate::error::{Error, Result};
@@ -101,6 +104,41 @@ pub fn ct_eq(a: &[u8], b: &[u8]) -> bool {
     }
     let diff = a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y));
     std::hint::black_box(diff) == 0
+}
+
+/// A secret in JSON (the agent's wire, an export file): base64, decoded straight into a
+/// zeroizing buffer.
+#[derive(Debug)]
+pub struct WireSecret(pub SecretBytes);
+
+impl Serialize for WireSecret {
+    fn serialize<S: Serializer>(&self, serializer: S) -> std::result::Result<S::Ok, S::Error> {
+        let text = Zeroizing::new(STANDARD.encode(self.0.expose()));
+        serializer.serialize_str(&text)
+    }
+}
+
+impl<'de> Deserialize<'de> for WireSecret {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> std::result::Result<Self, D::Error> {
+        struct Visitor;
+        impl serde::de::Visitor<'_> for Visitor {
+            type Value = WireSecret;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a base64 string")
+            }
+            fn visit_str<E: serde::de::Error>(
+                self,
+                text: &str,
+            ) -> std::result::Result<WireSecret, E> {
+                let mut bytes = Zeroizing::new(Vec::with_capacity(text.len()));
+                STANDARD
+                    .decode_vec(text, &mut bytes)
+                    .map_err(|_| E::custom("a secret is not valid base64"))?;
+                Ok(WireSecret(SecretBytes::copy_from(&bytes)))
+            }
+        }
+        deserializer.deserialize_str(Visitor)
+    }
 }
 
 #[cfg(test)]

@@ -58,6 +58,9 @@ pub trait SecretStore {
     /// the log as made by `command` of the calling process (over the agent's socket, the agent
     /// records the peer's pid and folder itself).
     fn fetch(&mut self, names: &[String], access: &Access) -> Result<Fetched>;
+    /// Every value `name` has had, oldest first (`export` with the history), recorded in the
+    /// log like [`SecretStore::fetch`].
+    fn fetch_history(&mut self, name: &str, access: &Access) -> Result<Fetched>;
     /// Records that `command` handled `names` without reading them through `fetch` (`import`).
     fn record(&mut self, access: &Access, names: &[String]) -> Result<()>;
     /// The key of leak fingerprints, derived from the vault key: the scanner's matcher and
@@ -93,6 +96,12 @@ impl SecretStore for Vault {
     fn fetch(&mut self, names: &[String], access: &Access) -> Result<Fetched> {
         let values = self.get_many(names)?;
         let unrecorded = self.record_access(&access.event(names)).err();
+        Ok(Fetched { values, unrecorded })
+    }
+
+    fn fetch_history(&mut self, name: &str, access: &Access) -> Result<Fetched> {
+        let values = self.past_values(name)?;
+        let unrecorded = self.record_access(&access.event(&[name.to_owned()])).err();
         Ok(Fetched { values, unrecorded })
     }
 

@@ -1,6 +1,12 @@
-//! `keyward import FILE [--prefix P]`: `.env` rescue. Stores each value in the vault and rewrites
-//! the file with `kw://` references in their place (comments, order and quoting kept), so the
-//! file can be committed and `keyward run --env-file FILE` gives the same values.
+//! `keyward import FILE [--prefix P] [--overwrite] [--identity F]... [--passphrase-file F]`.
+//!
+//! A `.env` file is rescued: each value is stored in the vault and the file is rewritten with
+//! `kw://` references in their place (comments, order and quoting kept), so it can be committed
+//! and `keyward run --env-file FILE` gives the same values. An age file (told by its header) is
+//! opened with the identities or the passphrase and its secrets brought in: a keyward export
+//! with metadata and history, or a `.env` file someone sealed with `age`; the file is left as
+//! it is. Either way, a name the vault holds with another value stops the import before
+//! anything changes, unless `--overwrite`.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -25,9 +31,34 @@ pub struct Args {
     /// Put this before each variable's name to make its entry's name, e.g. `myapp/`
     #[arg(long, value_name = "PREFIX", default_value = "")]
     prefix: String,
+    /// Replace secrets the vault holds with other values (their old values stay in history)
+    #[arg(long)]
+    overwrite: bool,
+    /// An age file: an identity file to open it with (age's, or an OpenSSH private key)
+    #[arg(long = "identity", short = 'i', value_name = "F")]
+    identities: Vec<PathBuf>,
+    /// An age file sealed to a passphrase: the passphrase's file (first line), else it is asked
+    #[arg(long, value_name = "F")]
+    passphrase_file: Option<PathBuf>,
 }
 
 pub fn run(ctx: &Context, args: Args) -> Result<ExitCode> {
+    if crate::commands::import_age::is_age_file(&args.file)? {
+        return crate::commands::import_age::run(
+            ctx,
+            &args.file,
+            &args.prefix,
+            args.overwrite,
+            &args.identities,
+            args.passphrase_file.as_deref(),
+        );
+    }
+    if !args.identities.is_empty() || args.passphrase_file.is_some() {
+        bail!(Error::Invalid(format!(
+            "{} is not an age file; --identity and --passphrase-file open age files",
+            args.file.display()
+        )));
+    }
     let env = DotEnv::read(&args.file, MAX_ENV_FILE)?;
     // Assignment index -> entry name, for every value that is not already a reference.
     let mut targets: BTreeMap<usize, String> = BTreeMap::new();
@@ -78,11 +109,19 @@ pub fn run(ctx: &Context, args: Args) -> Result<ExitCode> {
             Err(e) => return Err(e.into()),
         }
     }
-    if !conflicts.is_empty() {
+    if !conflicts.is_empty() && !args.overwrite {
         bail!(Error::Invalid(format!(
-            "the vault already has {} with different values; nothing was changed (use --prefix to import under other names)",
+            "the vault already has {} with different values; nothing was changed (--prefix imports under other names, --overwrite replaces them)",
             conflicts.join(", ")
         )));
+    }
+    for name in &conflicts {
+        let Some((&i, _)) = targets.iter().find(|(_, n)| *n == name) else {
+            continue;
+        };
+        if let Some(a) = env.assignments.get(i) {
+            store.rotate(name, &a.value)?;
+        }
     }
     let note = format!("imported from {}", args.file.display());
     for i in new {

@@ -8,11 +8,13 @@ pub mod completions;
 pub mod copy;
 pub mod due;
 pub mod env;
+pub mod export;
 pub mod findings;
 pub mod get;
 pub mod history;
 pub mod hook;
 pub mod import;
+pub mod import_age;
 pub mod init;
 pub mod inject;
 pub mod list;
@@ -58,6 +60,7 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         Command::Env(args) => env::run(&ctx, args),
         Command::Inject(args) => inject::run(&ctx, args),
         Command::Import(args) => import::run(&ctx, args),
+        Command::Export(args) => export::run(&ctx, args),
         Command::Audit(args) => audit::run(&ctx, args),
         Command::Copy(args) => copy::run(&ctx, args),
         Command::ClipboardHold(args) => copy::hold(args),

@@ -251,6 +251,34 @@ impl Vault {
         Ok(VersionInfo::history(&versions, row.record.current))
     }
 
+    /// Every value `name` has had, oldest first, the current one last: for an export that
+    /// carries the history. Read in one transaction, checked complete like [`Vault::history`].
+    pub fn past_values(&self, name: &str) -> Result<Vec<SecretBytes>> {
+        let tx = self.file.conn.unchecked_transaction()?;
+        let codec = self.codec();
+        let row = require(&tx, &codec, name)?;
+        let mut stmt =
+            tx.prepare_cached("SELECT seq, value FROM versions WHERE secret_id = ?1 ORDER BY seq")?;
+        let mut rows = stmt.query([row.id])?;
+        let mut values = Vec::new();
+        let mut seqs = Vec::new();
+        while let Some(r) = rows.next()? {
+            let seq: u32 = r.get(0)?;
+            let sealed: Vec<u8> = r.get(1)?;
+            values.push(codec.open_value(row.id, seq, &sealed)?);
+            seqs.push(seq);
+        }
+        drop(rows);
+        drop(stmt);
+        tx.commit()?;
+        if seqs != (1..=row.record.current).collect::<Vec<_>>() {
+            return Err(Error::corrupt(
+                "a secret's history has missing or extra versions",
+            ));
+        }
+        Ok(values)
+    }
+
     /// Changes metadata of `name`; fields not named in `changes` stay as they are.
     pub fn update(&mut self, name: &str, changes: EntryChanges) -> Result<Entry> {
         if changes.is_empty() {
