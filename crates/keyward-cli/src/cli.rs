@@ -75,6 +75,8 @@ pub enum Command {
     /// Write chosen secrets, with metadata and history, to an age file for recipients or a
     /// passphrase
     Export(commands::export::Args),
+    /// Team vaults: secrets shared as age items sealed to every member, in a folder under git
+    Team(commands::team::Args),
     /// Show the access log: who got which secrets, never values
     Audit(commands::audit::Args),
     /// Find leaked secrets: your vault's values in any common encoding, and known key formats

@@ -5,7 +5,8 @@ use std::path::PathBuf;
 use anyhow::Result;
 use keyward_core::inject::plan::Plan;
 use keyward_core::project::Project;
-use keyward_core::{Error, SecretBytes};
+use keyward_core::team;
+use keyward_core::{Error, SecretBytes, SecretStore};
 
 use crate::context::Context;
 
@@ -44,6 +45,51 @@ impl ProjectArgs {
             return Ok(plan.resolve(|_| Ok(Vec::new()))?);
         }
         let mut store = ctx.store()?;
-        Ok(plan.resolve(|names| crate::context::fetch(store.as_mut(), names, access.clone()))?)
+        Ok(plan.resolve(|names| fetch_mixed(ctx, store.as_mut(), names, &access))?)
     }
+}
+
+/// The values of `names` in order: `team/TEAM/SECRET` ones from the team's storage, opened
+/// with the member's identity; the others from the vault in one batch.
+fn fetch_mixed(
+    ctx: &Context,
+    store: &mut dyn SecretStore,
+    names: &[String],
+    access: &keyward_core::Access,
+) -> keyward_core::Result<Vec<SecretBytes>> {
+    let is_team = |name: &String| {
+        team::split_reference(name).is_some_and(|(t, _)| team::load(&ctx.home, t).is_ok())
+    };
+    let local: Vec<String> = names.iter().filter(|n| !is_team(n)).cloned().collect();
+    let mut local_values = if local.is_empty() {
+        Vec::new()
+    } else {
+        crate::context::fetch(store, &local, access.clone())?
+    }
+    .into_iter();
+    let shared: Vec<&String> = names.iter().filter(|n| is_team(n)).collect();
+    let identity = if shared.is_empty() {
+        None
+    } else {
+        Some(team::identity::require(store, access)?)
+    };
+    let mut out = Vec::with_capacity(names.len());
+    for name in names {
+        match (team::split_reference(name), &identity) {
+            (Some((team_name, secret)), Some(me)) if is_team(name) => {
+                let item = team::Team::open(&ctx.home, team_name)?.get(secret, me)?;
+                out.push(item.value.0);
+            }
+            _ => out.push(
+                local_values
+                    .next()
+                    .ok_or_else(|| Error::NotFound(name.clone()))?,
+            ),
+        }
+    }
+    if !shared.is_empty() {
+        let names: Vec<String> = shared.into_iter().cloned().collect();
+        store.record(access, &names)?;
+    }
+    Ok(out)
 }

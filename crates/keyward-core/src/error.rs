@@ -85,6 +85,10 @@ pub enum Error {
     #[error("could not save the change ({0}); the vault is unchanged")]
     WriteFailed(String),
 
+    /// Someone else changed a shared item between this writer's read and its write.
+    #[error("{0}")]
+    Conflict(String),
+
     #[error(
         "the vault was written by a newer keyward (format {found}, this one reads up to {supported}); upgrade keyward"
     )]
@@ -146,6 +150,7 @@ impl Error {
             Error::AgentGone => "agent_gone",
             Error::Denied(_) => "denied",
             Error::WriteFailed(_) => "write_failed",
+            Error::Conflict(_) => "conflict",
             Error::TooNew { .. } => "too_new",
             Error::Io { .. } => "io",
             Error::Database(_) => "database",
@@ -380,6 +385,10 @@ mod tests {
             (
                 Error::Denied("`run` was denied stripe-live".into()),
                 r#"{"code":"denied","message":"`run` was denied stripe-live","details":"`run` was denied stripe-live"}"#,
+            ),
+            (
+                Error::Conflict("team/db was changed meanwhile; retry".into()),
+                r#"{"code":"conflict","message":"team/db was changed meanwhile; retry","details":"team/db was changed meanwhile; retry"}"#,
             ),
             (
                 Error::WriteFailed("the disk is full".into()),

@@ -21,6 +21,7 @@ pub mod remedy;
 pub mod rotation;
 pub mod secret;
 pub mod store;
+pub mod team;
 pub mod throttle;
 pub mod time;
 pub mod usage;

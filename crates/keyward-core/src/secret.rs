@@ -17,6 +17,19 @@ use crate::error::{Error, Result};
 /// The largest secret value keyward stores (contract: up to 64 KiB).
 pub const MAX_VALUE_LEN: usize = 64 * 1024;
 
+/// Whether `value` can be stored: not empty, at most [`MAX_VALUE_LEN`] bytes.
+pub fn check_value(value: &SecretBytes) -> Result<()> {
+    if value.is_empty() {
+        return Err(Error::InvalidValue("the value is empty".into()));
+    }
+    if value.len() > MAX_VALUE_LEN {
+        return Err(Error::InvalidValue(format!(
+            "the value is longer than {MAX_VALUE_LEN} bytes"
+        )));
+    }
+    Ok(())
+}
+
 /// Clones are zeroized on drop like the original.
 #[derive(Clone)]
 pub struct SecretBytes(Zeroizing<Vec<u8>>);

@@ -29,6 +29,7 @@ pub mod run;
 pub mod scan;
 pub mod set;
 pub mod status;
+pub mod team;
 pub mod unlock;
 pub mod watch;
 pub mod where_used;
@@ -61,6 +62,7 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         Command::Inject(args) => inject::run(&ctx, args),
         Command::Import(args) => import::run(&ctx, args),
         Command::Export(args) => export::run(&ctx, args),
+        Command::Team(args) => team::run(&ctx, args),
         Command::Audit(args) => audit::run(&ctx, args),
         Command::Copy(args) => copy::run(&ctx, args),
         Command::ClipboardHold(args) => copy::hold(args),

@@ -68,7 +68,7 @@ pub fn parse_recipient(text: &str) -> Result<Box<dyn age::Recipient + Send>> {
             });
     }
     Err(Error::Invalid(format!(
-        "a recipient is an age1... key, an ssh-ed25519 or an ssh-rsa public key, not {}",
+        "a recipient is an age1... key, an ssh-ed25519 or an ssh-rsa public key; got {}",
         first_words(text)
     )))
 }
@@ -245,7 +245,11 @@ fn first_words(text: &str) -> String {
     let mut words = text.split_whitespace();
     let kind = words.next().unwrap_or_default();
     let key: String = words.next().unwrap_or_default().chars().take(12).collect();
-    format!("{kind} {key}…")
+    if key.is_empty() {
+        format!("{kind:?}")
+    } else {
+        format!("{kind} {key}…")
+    }
 }
 
 #[cfg(test)]

@@ -9,7 +9,7 @@ use crate::crypto::aead::Table;
 use crate::crypto::random_array;
 use crate::error::{Error, Result, write_error};
 use crate::names::validate_name;
-use crate::secret::{MAX_VALUE_LEN, SecretBytes};
+use crate::secret::SecretBytes;
 use crate::time::Stamp;
 
 use super::Vault;
@@ -17,17 +17,7 @@ use super::entry::{Entry, EntryChanges, NewEntry, VersionInfo};
 use super::integrity::{self, SecretRow};
 use super::records::{Codec, VersionRecord};
 
-fn check_value(value: &SecretBytes) -> Result<()> {
-    if value.is_empty() {
-        return Err(Error::InvalidValue("the value is empty".into()));
-    }
-    if value.len() > MAX_VALUE_LEN {
-        return Err(Error::InvalidValue(format!(
-            "the value is longer than {MAX_VALUE_LEN} bytes"
-        )));
-    }
-    Ok(())
-}
+use crate::secret::check_value;
 
 /// The row of `name`, or `None` when the index has no entry for it.
 fn find(conn: &Connection, codec: &Codec<'_>, name: &str) -> Result<Option<SecretRow>> {
