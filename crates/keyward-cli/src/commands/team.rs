@@ -1,5 +1,6 @@
 //! `keyward team ...`: team vaults. A team's secrets are age items sealed to its members, kept
-//! in a folder under git; each member opens them with the identity in their own vault.
+//! in a folder under git or in etcd; each member opens them with the identity in their own
+//! vault.
 //! `keyward.toml` names them `team/TEAM/SECRET`, and `run`/`env` resolve them like local ones.
 
 use std::io::IsTerminal;
@@ -19,19 +20,35 @@ pub struct Args {
     command: TeamCommand,
 }
 
-/// Where a team lives.
+/// Where a team lives: a folder, or an etcd cluster.
 #[derive(Debug, clap::Args)]
+#[group(required = true, multiple = false, id = "place")]
 struct Where {
     /// A folder (a git checkout, say): members.txt and secrets/NAME.age
-    #[arg(long, value_name = "DIR")]
-    folder: PathBuf,
+    #[arg(long, value_name = "DIR", group = "place")]
+    folder: Option<PathBuf>,
+    /// An etcd endpoint (http://host:2379); repeat for a cluster
+    #[arg(long = "etcd", value_name = "URL", group = "place")]
+    etcd: Vec<String>,
+    /// With --etcd: the key prefix of the team (default /keyward/teams/NAME)
+    #[arg(long, value_name = "PREFIX", requires = "etcd")]
+    prefix: Option<String>,
 }
 
 impl Where {
-    fn storage(&self) -> Result<Storage> {
-        let path = std::path::absolute(&self.folder)
-            .map_err(|e| Error::io(format!("could not resolve {}", self.folder.display()), e))?;
-        Ok(Storage::Folder { path })
+    fn storage(&self, team: &str) -> Result<Storage> {
+        if let Some(folder) = &self.folder {
+            let path = std::path::absolute(folder)
+                .map_err(|e| Error::io(format!("could not resolve {}", folder.display()), e))?;
+            return Ok(Storage::Folder { path });
+        }
+        Ok(Storage::Etcd {
+            endpoints: self.etcd.clone(),
+            prefix: self
+                .prefix
+                .clone()
+                .unwrap_or_else(|| format!("/keyward/teams/{team}")),
+        })
     }
 }
 
@@ -125,7 +142,7 @@ pub fn run(ctx: &Context, args: Args) -> Result<ExitCode> {
                 members.push_str(&format!("{me}\n"));
                 output::note("you were not in the recipients file; added you");
             }
-            let team = Team::create(home, &name, place.storage()?, &members)?;
+            let team = Team::create(home, &name, place.storage(&name)?, &members)?;
             let count = team::item::member_lines(&members).count();
             record(
                 store.as_mut(),
@@ -139,7 +156,7 @@ pub fn run(ctx: &Context, args: Args) -> Result<ExitCode> {
             ));
         }
         TeamCommand::Join { name, place } => {
-            let team = Team::join(home, &name, place.storage()?)?;
+            let team = Team::join(home, &name, place.storage(&name)?)?;
             let mut store = ctx.store()?;
             let me = identity::load_or_create(store.as_mut(), &Access::new("team-join"))?
                 .to_public()
@@ -160,8 +177,13 @@ pub fn run(ctx: &Context, args: Args) -> Result<ExitCode> {
         }
         TeamCommand::List => {
             for config in team::list(home)? {
-                let Storage::Folder { path } = &config.storage;
-                output::stdout_text(&format!("{}  {}\n", config.name, path.display()))?;
+                let place = match &config.storage {
+                    Storage::Folder { path } => path.display().to_string(),
+                    Storage::Etcd { endpoints, prefix } => {
+                        format!("etcd {} {prefix}", endpoints.join(","))
+                    }
+                };
+                output::stdout_text(&format!("{}  {place}\n", config.name))?;
             }
         }
         TeamCommand::Members { team } => {

@@ -1,10 +1,12 @@
 //! Team vaults: a shared set of secrets kept as age items, each sealed to the team's current
-//! members, in storage the team already runs: a folder under git ([`folder`]). Values are sealed and opened on members' machines only; the storage sees
+//! members, in storage the team already runs: a folder under git ([`folder`]) or etcd
+//! ([`etcd`]). Values are sealed and opened on members' machines only; the storage sees
 //! ciphertext, recipients and names. Each member's identity is an age X25519 key kept in their
 //! own vault ([`identity`]). Writes are compare-and-swap, so two members never overwrite each
 //! other; removing a member re-seals every item to the others and marks each for rotation.
 
 pub mod backend;
+pub mod etcd;
 pub mod folder;
 pub mod identity;
 pub mod item;
@@ -24,7 +26,13 @@ use crate::time::Stamp;
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Storage {
-    Folder { path: PathBuf },
+    Folder {
+        path: PathBuf,
+    },
+    Etcd {
+        endpoints: Vec<String>,
+        prefix: String,
+    },
 }
 
 /// A team this home belongs to: `$KEYWARD_HOME/teams/NAME.json` (no secret in it).
@@ -156,6 +164,9 @@ impl Team {
     fn with_config(config: TeamConfig) -> Result<Team> {
         let backend: Box<dyn Backend> = match &config.storage {
             Storage::Folder { path } => Box::new(folder::Folder::new(path)),
+            Storage::Etcd { endpoints, prefix } => {
+                Box::new(etcd::Etcd::connect(endpoints, prefix)?)
+            }
         };
         Ok(Team { config, backend })
     }
@@ -250,6 +261,17 @@ impl Team {
         value: &SecretBytes,
         identity: &age::x25519::Identity,
     ) -> Result<u64> {
+        self.prepare_set(secret, value, identity)?.commit()
+    }
+
+    /// The first half of [`Team::set`]: reads the item and seals the new value, ready to be
+    /// written if nobody writes the item first.
+    pub fn prepare_set(
+        &self,
+        secret: &str,
+        value: &SecretBytes,
+        identity: &age::x25519::Identity,
+    ) -> Result<PendingSet<'_>> {
         crate::names::validate_name(secret)?;
         crate::secret::check_value(value)?;
         let members = self.members()?;
@@ -258,14 +280,13 @@ impl Team {
             Some((bytes, rev)) => (Item::open(secret, bytes, identity)?.version + 1, Some(*rev)),
             None => (1, None),
         };
-        let sealed = Item::new(secret, version, value.clone()).seal(&members)?;
-        match self.backend.write(secret, &sealed, expected)? {
-            Written::Done => Ok(version),
-            Written::Conflict => Err(Error::Conflict(format!(
-                "{PREFIX}{}/{secret} was changed by another member meanwhile; nothing was overwritten, retry",
-                self.config.name
-            ))),
-        }
+        Ok(PendingSet {
+            team: self,
+            secret: secret.to_owned(),
+            version,
+            expected,
+            sealed: Item::new(secret, version, value.clone()).seal(&members)?,
+        })
     }
 
     /// Removes `secret` from the team.
@@ -394,6 +415,34 @@ impl Team {
     /// Calls `seen` for each change to the team until it returns `false`.
     pub fn watch(&self, seen: &mut dyn FnMut(Changed) -> bool) -> Result<()> {
         self.backend.watch(seen)
+    }
+}
+
+/// A new value sealed and waiting to be written (see [`Team::prepare_set`]).
+#[derive(Debug)]
+pub struct PendingSet<'a> {
+    team: &'a Team,
+    secret: String,
+    version: u64,
+    expected: Option<backend::Revision>,
+    sealed: Vec<u8>,
+}
+
+impl PendingSet<'_> {
+    /// Writes the value if the item is still as it was read; returns its version. Fails with
+    /// [`Error::Conflict`] when another member wrote it since: nothing is overwritten.
+    pub fn commit(self) -> Result<u64> {
+        match self
+            .team
+            .backend
+            .write(&self.secret, &self.sealed, self.expected)?
+        {
+            Written::Done => Ok(self.version),
+            Written::Conflict => Err(Error::Conflict(format!(
+                "{PREFIX}{}/{} was changed by another member meanwhile; nothing was overwritten, retry",
+                self.team.config.name, self.secret
+            ))),
+        }
     }
 }
 
