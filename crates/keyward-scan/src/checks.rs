@@ -43,6 +43,7 @@ const PLACEHOLDERS: &[&str] = &[
     "abcdef1",
     "a1b2c3d4",
     "abcdefghij",
+    "_here",
 ];
 
 /// Whether `secret` is a placeholder rather than a key: a documentation example, a template

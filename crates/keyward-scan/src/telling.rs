@@ -114,7 +114,7 @@ fn syntax_of(path: &str) -> Syntax {
             "rs" | "go" | "java" | "kt" | "kts" | "scala" | "groovy" | "c" | "h" | "cc" | "cpp"
             | "hpp" | "cs" | "swift" | "m" | "mm" | "js" | "mjs" | "cjs" | "jsx" | "ts" | "tsx"
             | "py" | "rb" | "php" | "pl" | "pm" | "lua" | "dart" | "ex" | "exs" | "erl" | "clj"
-            | "vue" | "svelte" | "r" | "jl" | "zig" | "nim" | "fs" | "vb",
+            | "vue" | "svelte" | "r" | "jl" | "zig" | "nim" | "fs" | "vb" | "map",
         ) => Syntax::Code,
         _ => Syntax::Config,
     }
@@ -146,15 +146,15 @@ pub fn is_fixture_path(path: &str) -> bool {
     if parts.iter().any(|p| dirs.contains(p)) {
         return true;
     }
-    let stem = file.split('.').next().unwrap_or_default();
-    stem.starts_with("test_")
-        || stem.ends_with("_test")
-        || stem.ends_with("_tests")
-        || stem.ends_with("_spec")
-        || stem == "conftest"
-        || stem.ends_with("test") && file.ends_with(".java")
-        || file.contains(".test.")
-        || file.contains(".spec.")
+    // The file name's words: `login_test.go`, `test_vectors.rs`, `app.spec.ts`,
+    // `s3-2006-03-01.examples.json`, `conftest.py`, `UserServiceTest.java`.
+    const WORDS: &[&str] = &[
+        "test", "tests", "spec", "specs", "fixture", "fixtures", "mock", "mocks", "example",
+        "examples", "sample", "samples", "testdata", "dummy", "fake", "stub", "stubs", "conftest",
+    ];
+    file.split(['.', '_', '-']).any(|w| WORDS.contains(&w))
+        || file.ends_with("test.java")
+        || file.ends_with("tests.java")
 }
 
 /// Every literal assigned to a telling name in `data`, the contents of `path`.
@@ -206,7 +206,7 @@ pub fn find(path: &str, data: &[u8]) -> Vec<Assignment> {
                 || syntax == Syntax::Code && in_comment(data, start),
         });
     }
-    out.extend(mysql_passwords(data, fixture_file));
+    out.extend(command_passwords(data, fixture_file));
     out
 }
 
@@ -238,9 +238,12 @@ fn name_around(data: &[u8], start: usize, end: usize) -> (usize, usize) {
     while data.get(e).is_some_and(|&b| is_name_byte(b)) {
         e += 1;
     }
-    // A trailing `.` or `-` ends a sentence or a flag list, not a name.
+    // A trailing `.` ends a sentence, and a leading one is a method call's: not the name's.
     while e > s && data.get(e - 1).is_some_and(|&b| b == b'.') {
         e -= 1;
+    }
+    while s < e && data.get(s).is_some_and(|&b| b == b'.') {
+        s += 1;
     }
     (s, e)
 }
@@ -367,7 +370,6 @@ const NOT_SECRET_PREFIXES: &[&str] = &[
     "allow",
     "must",
     "can",
-    "with",
     "without",
     "no",
     "max",
@@ -446,6 +448,26 @@ fn value_after(
 ) -> Option<(usize, usize)> {
     let before = name_start.checked_sub(1).and_then(|i| data.get(i)).copied();
     let flag = data.get(name_start..name_start + 2) == Some(b"--");
+    // A setter or builder: `.password("...")`, `setPassword("...")`, `with_token("...")`.
+    if data.get(name_end) == Some(&b'(') {
+        let name = data
+            .get(name_start..name_end)
+            .unwrap_or_default()
+            .to_ascii_lowercase();
+        let method = name.rsplit(|&b| b == b'.').next().unwrap_or_default();
+        if before == Some(b'.')
+            || name.contains(&b'.')
+            || method.starts_with(b"set")
+            || method.starts_with(b"with")
+        {
+            let at = skip_blanks(data, name_end + 1);
+            return literal(data, at, Syntax::Code);
+        }
+        return None;
+    }
+    if let Some(found) = paired_value(data, name_start, name_end) {
+        return Some(found);
+    }
     // `<password>value</password>`
     if before == Some(b'<') && data.get(name_end) == Some(&b'>') {
         let start = name_end + 1;
@@ -485,6 +507,54 @@ fn value_after(
         }
     }
     literal(data, at, syntax)
+}
+
+/// The value of a name given as data: `- name: DB_PASSWORD` with `value: ...` on the next
+/// line (Kubernetes, Compose, CI variables), `{"name": "DB_PASSWORD", "value": "..."}`, and
+/// .NET's `<add key="DbPassword" value="..." />`.
+fn paired_value(data: &[u8], name_start: usize, name_end: usize) -> Option<(usize, usize)> {
+    let line_start = memchr::memrchr(b'\n', data.get(..name_start)?).map_or(0, |i| i + 1);
+    let head = data.get(line_start..name_start)?.to_ascii_lowercase();
+    let head = head.trim_ascii_end();
+    let head = head
+        .strip_suffix(b"\"")
+        .or_else(|| head.strip_suffix(b"'"))
+        .unwrap_or(head)
+        .trim_ascii_end();
+    let head = head
+        .strip_suffix(b":")
+        .or_else(|| head.strip_suffix(b"="))?
+        .trim_ascii_end();
+    let head = head.strip_suffix(b"\"").unwrap_or(head);
+    if !(head.ends_with(b"name") || head.ends_with(b"key")) {
+        return None;
+    }
+    let line_end =
+        memchr::memchr(b'\n', data.get(name_end..)?).map_or(data.len(), |i| name_end + i);
+    // On the same line: `"value": "..."`, `value="..."`.
+    let rest = data.get(name_end..line_end)?.to_ascii_lowercase();
+    if let Some(at) = memchr::memmem::find(&rest, b"value") {
+        let mut at = name_end + at + 5;
+        if matches!(data.get(at), Some(b'"' | b'\'')) {
+            at += 1;
+        }
+        at = skip_blanks(data, at);
+        if matches!(data.get(at), Some(b':' | b'=')) {
+            return literal(data, skip_blanks(data, at + 1), Syntax::Config);
+        }
+        return None;
+    }
+    // On the next line: `value: ...`.
+    let next = data.get(line_end + 1..)?;
+    let indent = next
+        .iter()
+        .take_while(|b| **b == b' ' || **b == b'\t')
+        .count();
+    let at = line_end + 1 + indent;
+    if data.get(at..at + 6)?.eq_ignore_ascii_case(b"value:") {
+        return literal(data, skip_blanks(data, at + 6), Syntax::Config);
+    }
+    None
 }
 
 fn skip_blanks(data: &[u8], mut at: usize) -> usize {
@@ -691,11 +761,30 @@ fn plausible(class: Class, name: &[u8], value: &[u8]) -> bool {
         return false;
     }
     let first = value.first().copied().unwrap_or(b' ');
-    // Variables, paths and options: `$DB_PASS`, `%PASS%`, `/run/secrets/db`, `~/.token`, `-`.
-    if matches!(
-        first,
-        b'$' | b'%' | b'/' | b'~' | b'@' | b'-' | b'{' | b'[' | b'('
-    ) {
+    let rest_is_word = value
+        .get(1..)
+        .unwrap_or_default()
+        .iter()
+        .all(|b| b.is_ascii_alphabetic() || matches!(b, b'_' | b'.'));
+    // Variables, paths, options and YAML tags: `$DB_PASS`, `${X}`, `/run/secrets/db`,
+    // `~/.token`, `!vault`, `%DB_PASS%`, `@db.password@`, `--stdin`, `-verbose`. A random
+    // password may start with `%`, `@` or `-` too, so those count only when the rest says so.
+    let reference = match first {
+        b'$' | b'/' | b'~' | b'{' | b'[' | b'(' | b'!' => true,
+        b'%' => value.last() == Some(&b'%'),
+        b'@' => value.last() == Some(&b'@') || rest_is_word,
+        b'-' => value.get(1) == Some(&b'-') || rest_is_word,
+        _ => false,
+    };
+    if reference {
+        return false;
+    }
+    // GitHub and npm tokens carry a checksum: one that fails it is an altered example.
+    if [&b"ghp_"[..], b"gho_", b"ghu_", b"ghs_", b"ghr_", b"npm_"]
+        .iter()
+        .any(|p| value.starts_with(p))
+        && !crate::checks::crc32_base62_ok(value)
+    {
         return false;
     }
     if value.starts_with(b"./") || value.starts_with(b"../") {
@@ -719,6 +808,15 @@ fn plausible(class: Class, name: &[u8], value: &[u8]) -> bool {
     let (squashed_value, squashed_name) = (squash(value), squash(name));
     if squashed_value.len() >= 3 && memchr::memmem::find(&squashed_name, &squashed_value).is_some()
     {
+        return false;
+    }
+    // An expression naming the variable: `password: this.password`, `hashedPassword`.
+    let last_word = squash(
+        name.rsplit(|b| !b.is_ascii_alphanumeric())
+            .next()
+            .unwrap_or(name),
+    );
+    if last_word.len() >= 4 && memchr::memmem::find(&squashed_value, &last_word).is_some() {
         return false;
     }
     if value
@@ -757,12 +855,15 @@ fn plausible(class: Class, name: &[u8], value: &[u8]) -> bool {
     match class {
         // A password may be a word, but not a short one.
         Class::Password => value.len() >= 6 || value.len() >= 4 && has_two_classes(value),
-        // A key must look random: long, mixed and dense.
+        // A key must look random: long, mixed, dense, and with a digit unless it is long
+        // enough that going without one is unlikely by chance (`?NoLineTerminatorHere` is a
+        // word, not a token).
         Class::Secret | Class::Token | Class::ApiKey => {
             value.len() >= 16
                 && has_two_classes(value)
                 && entropy(value) >= 3.2
                 && !only_words(value)
+                && (value.iter().any(u8::is_ascii_digit) || value.len() >= 32)
         }
     }
 }
@@ -783,41 +884,89 @@ fn only_words(value: &[u8]) -> bool {
         .all(|w| w.iter().all(u8::is_ascii_alphabetic))
 }
 
-/// `mysql -uroot -pHunter22`: the client takes its password glued to `-p`.
-fn mysql_passwords(data: &[u8], fixture: bool) -> Vec<Assignment> {
-    let mut out = Vec::new();
-    for at in memchr::memmem::find_iter(data, b"mysql") {
-        let line_end = memchr::memchr(b'\n', data.get(at..).unwrap_or_default())
-            .map_or(data.len(), |i| at + i);
-        let Some(line) = data.get(at..line_end) else {
-            continue;
-        };
-        let Some(flag) = memchr::memmem::find(line, b" -p") else {
-            continue;
-        };
-        let start = at + flag + 3;
-        let len = data
-            .get(start..line_end)
-            .unwrap_or_default()
-            .iter()
-            .position(|b| b.is_ascii_whitespace())
-            .unwrap_or(line_end - start);
-        let Some(value) = data.get(start..start + len) else {
-            continue;
-        };
-        let value = value
-            .strip_prefix(b"'")
-            .and_then(|v| v.strip_suffix(b"'"))
-            .unwrap_or(value);
-        let offset = usize::from(data.get(start) == Some(&b'\''));
-        if value.len() >= 4 && plausible(Class::Password, b"mysql-p", value) {
-            out.push(Assignment {
-                class: Class::Password,
-                name: "mysql -p".to_owned(),
-                start: start + offset,
-                end: start + offset + value.len(),
-                fixture,
-            });
+/// Command lines that take a password in a flag of their own: `mysql -pX` (glued), `sshpass
+/// -p X`, `redis-cli -a X`, `curl -u user:X`. Shell history and scripts are full of them.
+fn command_passwords(data: &[u8], fixture: bool) -> Vec<Assignment> {
+    // (program, flag, value glued to the flag, value after `user:`)
+    const COMMANDS: &[(&[u8], &str, bool, bool)] = &[
+        (b"mysql", "-p", true, false),
+        (b"mariadb", "-p", true, false),
+        (b"sshpass", "-p", false, false),
+        (b"redis-cli", "-a", false, false),
+        (b"curl", "-u", false, true),
+        (b"curl", "--user", false, true),
+    ];
+    let mut out: Vec<Assignment> = Vec::new();
+    for &(program, flag, glued, after_user) in COMMANDS {
+        for at in memchr::memmem::find_iter(data, program) {
+            let line_end = memchr::memchr(b'\n', data.get(at..).unwrap_or_default())
+                .map_or(data.len(), |i| at + i);
+            let mut cursor = at + program.len();
+            while cursor < line_end {
+                let rest = data.get(cursor..line_end).unwrap_or_default();
+                let Some(ws) = rest.iter().position(|b| *b == b' ' || *b == b'\t') else {
+                    break;
+                };
+                let token_start = skip_blanks(data, cursor + ws);
+                let token_end = data
+                    .get(token_start..line_end)
+                    .unwrap_or_default()
+                    .iter()
+                    .position(|b| b.is_ascii_whitespace())
+                    .map_or(line_end, |i| token_start + i);
+                cursor = token_end;
+                let Some(token) = data.get(token_start..token_end) else {
+                    break;
+                };
+                let value_start = if token == flag.as_bytes() && !glued {
+                    let next = skip_blanks(data, token_end);
+                    cursor = data
+                        .get(next..line_end)
+                        .unwrap_or_default()
+                        .iter()
+                        .position(|b| b.is_ascii_whitespace())
+                        .map_or(line_end, |i| next + i);
+                    next
+                } else if glued && token.len() > flag.len() && token.starts_with(flag.as_bytes()) {
+                    token_start + flag.len()
+                } else {
+                    continue;
+                };
+                let (mut start, mut end) = (value_start, cursor.min(line_end));
+                if let (Some(&q), Some(&last)) = (
+                    data.get(start),
+                    end.checked_sub(1).and_then(|e| data.get(e)),
+                ) && (q == b'\'' || q == b'"')
+                    && last == q
+                    && end > start + 1
+                {
+                    start += 1;
+                    end -= 1;
+                }
+                if after_user {
+                    let Some(colon) = data.get(start..end).and_then(|v| memchr::memchr(b':', v))
+                    else {
+                        continue;
+                    };
+                    start += colon + 1;
+                }
+                let Some(value) = data.get(start..end) else {
+                    continue;
+                };
+                let name = format!("{} {flag}", String::from_utf8_lossy(program));
+                if value.len() >= 4
+                    && plausible(Class::Password, name.as_bytes(), value)
+                    && !out.iter().any(|a| a.start == start)
+                {
+                    out.push(Assignment {
+                        class: Class::Password,
+                        name,
+                        start,
+                        end,
+                        fixture,
+                    });
+                }
+            }
         }
     }
     out
@@ -961,6 +1110,48 @@ mod tests {
                 "      - POSTGRES_PASSWORD=pg-Adm1n-2024\n",
                 "pg-Adm1n-2024",
             ),
+            (
+                "deploy.yaml",
+                "        - name: DB_PASSWORD\n          value: \"Kq8-vW2pZr\"\n",
+                "Kq8-vW2pZr",
+            ),
+            (
+                "task.json",
+                r#"{"name": "API_TOKEN", "value": "7f3kQ9zL2mX8vB4nR6tY"}"#,
+                "7f3kQ9zL2mX8vB4nR6tY",
+            ),
+            (
+                "Web.config",
+                r#"<add key="DbPassword" value="Wh1sper-Quiet" />"#,
+                "Wh1sper-Quiet",
+            ),
+            (
+                "db.rs",
+                "PgConnectOptions::new().password(\"R0ckets-Away\")",
+                "R0ckets-Away",
+            ),
+            (
+                "Client.java",
+                "client.setApiKey(\"9d8c7b6a5f4e3d2c1b0a9f8e\");",
+                "9d8c7b6a5f4e3d2c1b0a9f8e",
+            ),
+            (
+                "deploy.sh",
+                "sshpass -p 'Harb0r-Lights' ssh deploy@web1\n",
+                "Harb0r-Lights",
+            ),
+            (
+                ".bash_history",
+                "redis-cli -h cache -a Qz7wLp2x ping\n",
+                "Qz7wLp2x",
+            ),
+            (
+                "notes.md",
+                "curl -u admin:J3nkins-Key https://ci/api\n",
+                "J3nkins-Key",
+            ),
+            (".env", "DB_PASSWORD=%Gj8kL2q\n", "%Gj8kL2q"),
+            ("ds.xml", "<password>-iP4xQ9wz</password>", "-iP4xQ9wz"),
         ];
         for (path, text, want) in cases {
             assert_eq!(values(path, text), [want], "{path}: {text}");
@@ -1002,6 +1193,30 @@ mod tests {
                 "let token: cpuid::InitToken = cpuid::init();\n",
             ),
             ("form.html", "<label for=\"password\">Password</label>"),
+            (
+                "app.yml",
+                "db_password: !vault |\n  $ANSIBLE_VAULT;1.1;AES256\n",
+            ),
+            (
+                "ci.yml",
+                "GITHUB_TOKEN=ghp_LKDy0OwKWnXFD5iQOkFQsFVXabbjxo1a6WO8\n",
+            ),
+            (
+                "App.js.map",
+                r#"{"sourcesContent":["const c = { password: this.password }"]}"#,
+            ),
+            ("docs.md", "    password: hashedPassword,\n"),
+            (
+                "tokens.js",
+                "lastSignificantToken = \"?NoLineTerminatorHere\";",
+            ),
+            (
+                "deploy.yaml",
+                "- name: DB_PASSWORD\n  valueFrom:\n    secretKeyRef: {name: db}\n",
+            ),
+            ("app.properties", "db.password=@db.password@\n"),
+            ("run.bat", "set PASSWORD=%DB_PASSWORD%\n"),
+            ("run.sh", "mysql -u root -p mydb\n"),
         ] {
             assert!(
                 values(path, text).is_empty(),
@@ -1022,6 +1237,10 @@ mod tests {
         let found = find("src/lib.rs", b"//! let password = b\"hunter-42\";\n");
         assert!(found[0].fixture, "an example in a doc comment");
         assert!(is_fixture_path("pkg/auth/login_test.go"));
+        assert!(is_fixture_path("apis/s3-2006-03-01.examples.json"));
+        assert!(is_fixture_path("src/test_vectors.rs"));
+        assert!(is_fixture_path("src/UserServiceTest.java"));
+        assert!(!is_fixture_path("src/latest.json"));
         assert!(is_fixture_path("src/app.spec.ts"));
         assert!(!is_fixture_path("src/contest.py"));
     }
