@@ -350,6 +350,8 @@ const NOT_CREDENTIAL_TOKENS: &[&str] = &[
     "verify",
     "verification",
     "device",
+    "output",
+    "input",
 ];
 
 /// First words that make the name a flag or a setting about secrets, not a secret.
@@ -526,14 +528,29 @@ fn paired_value(data: &[u8], name_start: usize, name_end: usize) -> Option<(usiz
         .or_else(|| head.strip_suffix(b"="))?
         .trim_ascii_end();
     let head = head.strip_suffix(b"\"").unwrap_or(head);
-    if !(head.ends_with(b"name") || head.ends_with(b"key")) {
+    // The field is `name` or `key` itself, not a longer name ending so (`encryptionKey:`).
+    let field_len = if head.ends_with(b"name") {
+        4
+    } else if head.ends_with(b"key") {
+        3
+    } else {
+        return None;
+    };
+    let before_field = head
+        .len()
+        .checked_sub(field_len + 1)
+        .and_then(|i| head.get(i));
+    if before_field.is_some_and(|b| b.is_ascii_alphanumeric() || *b == b'_') {
         return None;
     }
     let line_end =
         memchr::memchr(b'\n', data.get(name_end..)?).map_or(data.len(), |i| name_end + i);
-    // On the same line: `"value": "..."`, `value="..."`.
-    let rest = data.get(name_end..line_end)?.to_ascii_lowercase();
-    if let Some(at) = memchr::memmem::find(&rest, b"value") {
+    // On the same line, close by: `"value": "..."`, `value="..."`.
+    let near = line_end.min(name_end + 64);
+    let rest = data.get(name_end..near)?.to_ascii_lowercase();
+    if let Some(at) = memchr::memmem::find(&rest, b"value")
+        .filter(|&at| at == 0 || rest.get(at - 1).is_some_and(|b| !b.is_ascii_alphanumeric()))
+    {
         let mut at = name_end + at + 5;
         if matches!(data.get(at), Some(b'"' | b'\'')) {
             at += 1;
@@ -823,6 +840,25 @@ fn plausible(class: Class, name: &[u8], value: &[u8]) -> bool {
         .iter()
         .any(|b| b.is_ascii_whitespace() || b.is_ascii_control())
     {
+        return false;
+    }
+    // Code, not a value: a string's end and the next one's start taken for a literal
+    // (`"token: "+s),{code:...`), escaped bytes (`b"\x9b\xbe..."`), numeric constants.
+    let punctuation = value
+        .iter()
+        .filter(|b| matches!(b, b'(' | b')' | b'{' | b'}' | b';'))
+        .count();
+    if punctuation >= 2 || memchr::memmem::find(value, b"\\x").is_some() {
+        return false;
+    }
+    let hex_constant = value.len() > 2
+        && (value.starts_with(b"0x") || value.starts_with(b"0X"))
+        && value
+            .get(2..)
+            .unwrap_or_default()
+            .iter()
+            .all(u8::is_ascii_hexdigit);
+    if hex_constant || value.len() < 6 && value.iter().all(u8::is_ascii_digit) {
         return false;
     }
     // File names: `password_file: db.pass`, `token: token.txt`.
@@ -1217,6 +1253,30 @@ mod tests {
             ("app.properties", "db.password=@db.password@\n"),
             ("run.bat", "set PASSWORD=%DB_PASSWORD%\n"),
             ("run.sh", "mysql -u root -p mydb\n"),
+            (
+                "build.js.map",
+                r#"encryptionKey: ctx.encryptionKey!,\n for (const key in state) {\n const value = state.entries[key]\n"#,
+            ),
+            (
+                "docker-compose.yml",
+                "      ETCD_INITIAL_CLUSTER_TOKEN: etcd-client\n",
+            ),
+            (
+                "tls12.rs",
+                "let secret = b\"\\x9b\\xbe\\x43\\x6b\\xa9\\x40\\xf0\\x17\";",
+            ),
+            (
+                "protocol.xml",
+                "<entry name=\"password\" value=\"0xc0\" summary=\"hidden text\"/>",
+            ),
+            (
+                "paginators.json",
+                r#""output_token": "StreamDescription.Shards[-1].ShardId","#,
+            ),
+            (
+                "sdk.min.js",
+                r#"e(new Error("Error fetching MFA token: "+s),{code:t.errorCode}))"#,
+            ),
         ] {
             assert!(
                 values(path, text).is_empty(),
