@@ -477,3 +477,22 @@ fn bad_files_and_bad_arguments_are_one_line_errors() {
     );
     assert!(err.contains("not an age file"), "{err}");
 }
+
+#[test]
+fn a_plain_env_import_can_overwrite_too() {
+    let home = TestHome::with_vault();
+    home.add("API_KEY", b"the vault's own");
+    let env = home.file("app.env", b"API_KEY=from-the-file-123\n");
+    let err = home.fails(&["import", env.to_str().unwrap()], b"", 2);
+    assert!(err.contains("--overwrite"), "{err}");
+    assert_eq!(home.get("API_KEY"), b"the vault's own");
+    home.ok(&["import", env.to_str().unwrap(), "--overwrite"], b"");
+    assert_eq!(home.get("API_KEY"), b"from-the-file-123");
+    let history: serde_json::Value =
+        serde_json::from_slice(&home.ok(&["history", "API_KEY", "--json"], b"")).unwrap();
+    assert_eq!(history.as_array().unwrap().len(), 2);
+    assert_eq!(
+        std::fs::read_to_string(&env).unwrap(),
+        "API_KEY=kw://API_KEY\n"
+    );
+}

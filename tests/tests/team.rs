@@ -237,9 +237,27 @@ fn a_removed_member_opens_nothing_and_every_secret_is_marked_for_rotation() {
     assert!(!contains(err.as_bytes(), DB_URL));
     let ls = String::from_utf8(alice.ok(&["team", "ls", "core"], b"")).unwrap();
     assert_eq!(ls.matches("ROTATE NOW").count(), 2, "{ls}");
+    // `keyward due` lists them with the vault's own secrets to rotate.
+    let due: serde_json::Value =
+        serde_json::from_slice(&alice.ok(&["due", "--json"], b"")).unwrap();
+    let team_due: Vec<&str> = due
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|d| d["reason"] == "exposed")
+        .map(|d| d["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(team_due, ["team/core/db-url", "team/core/stripe-key"]);
+    let text = String::from_utf8(alice.ok(&["due"], b"")).unwrap();
+    assert!(text.contains("left the team"), "{text}");
     alice.ok(&["team", "set", "core/db-url"], ROTATED);
     let ls = String::from_utf8(alice.ok(&["team", "ls", "core"], b"")).unwrap();
     assert_eq!(ls.matches("ROTATE NOW").count(), 1, "{ls}");
+    let due = String::from_utf8(alice.ok(&["due", "--json"], b"")).unwrap();
+    assert!(
+        !due.contains("team/core/db-url") && due.contains("team/core/stripe-key"),
+        "{due}"
+    );
     // Bob can no longer change the members either.
     let err = bob.fails(&["team", "add-member", "core", &whoami(&bob)], b"", 2);
     assert!(err.contains("only a member"), "{err}");

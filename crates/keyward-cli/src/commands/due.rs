@@ -48,6 +48,17 @@ pub fn run(ctx: &Context, args: Args) -> Result<ExitCode> {
     let log = store.audit_log().unwrap_or_default();
     let projects = store.watch_config().map(|c| c.projects).unwrap_or_default();
     let mut list = due(&entries, &findings, now);
+    // Team secrets a departed member could read: rotate now, like an exposed one.
+    if !keyward_core::team::list(&ctx.home)?.is_empty()
+        && let Some(me) =
+            keyward_core::team::identity::load(store.as_mut(), &keyward_core::Access::new("due"))?
+    {
+        let (team_due, unreadable) = keyward_core::team::rotations_due(&ctx.home, &me)?;
+        for (team, err) in unreadable {
+            output::warn(&format!("team {team} could not be read: {err}"));
+        }
+        list.splice(0..0, team_due);
+    }
     for item in &mut list {
         let used = where_used(&item.name, &projects, &[], &log);
         item.used_in = used.projects.into_iter().map(|p| p.folder).collect();
@@ -64,6 +75,10 @@ pub fn run(ctx: &Context, args: Args) -> Result<ExitCode> {
     let mut text = String::new();
     for d in &list {
         let why = match (&d.exposed_in, d.rotate_every) {
+            (None, _) if d.name.starts_with(keyward_core::team::PREFIX) => format!(
+                "a member who could read it left the team (last set {}): rotate it now",
+                d.since.date()
+            ),
             (Some(e), _) => format!(
                 "seen in {}:{} ({}) since {}: rotate it now",
                 e.path,

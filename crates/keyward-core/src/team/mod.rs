@@ -446,6 +446,39 @@ impl PendingSet<'_> {
     }
 }
 
+/// Team secrets to rotate now, and the teams that could not be read (with why).
+pub type TeamRotations = (Vec<crate::rotation::Due>, Vec<(String, Error)>);
+
+/// The team secrets marked "rotate now" (a member who could read them left), in every team of
+/// this home, as `keyward due` lists them: reason `exposed`, the item's last change as `since`.
+/// A team that cannot be read (etcd down) is reported in the second list, not fatal.
+pub fn rotations_due(home: &Home, identity: &age::x25519::Identity) -> Result<TeamRotations> {
+    let mut due = Vec::new();
+    let mut unreadable = Vec::new();
+    for config in list(home)? {
+        let name = config.name.clone();
+        let items = Team::with_config(config).and_then(|team| team.list(identity));
+        match items {
+            Ok(items) => due.extend(items.into_iter().filter(|i| i.rotate.is_some()).map(|i| {
+                crate::rotation::Due {
+                    name: format!("{PREFIX}{name}/{}", i.name),
+                    reason: crate::rotation::DueReason::Exposed,
+                    since: i.updated,
+                    rotated: i.updated,
+                    rotate_every: None,
+                    expires: None,
+                    exposed_in: None,
+                    provider: None,
+                    rotate_at: None,
+                    used_in: Vec::new(),
+                }
+            })),
+            Err(e) => unreadable.push((name, e)),
+        }
+    }
+    Ok((due, unreadable))
+}
+
 /// A recipient shortened for messages: `age1abcd…wxyz`.
 pub fn short(recipient: &str) -> String {
     let chars: Vec<char> = recipient.chars().collect();
