@@ -93,41 +93,7 @@ fn main() -> ExitCode {
                 ));
             }
         }
-        let name = rule
-            .def
-            .paths
-            .first()
-            .map_or("example.txt".to_owned(), |p| {
-                p.replace('*', "").replace('?', "x")
-            });
-        for example in &rule.def.examples {
-            let found = scanner.scan(&name, example.as_bytes());
-            let same_provider = |id: &str| {
-                rules
-                    .rules
-                    .iter()
-                    .any(|r| r.def.id == id && r.def.provider == rule.def.provider)
-            };
-            if !found
-                .iter()
-                .any(|f| f.rule == rule.def.id || same_provider(&f.rule))
-            {
-                let got: Vec<&str> = found.iter().map(|f| f.rule.as_str()).collect();
-                failures.push(format!(
-                    "{}: example not found (got {got:?}): {example:?}",
-                    rule.def.id
-                ));
-            }
-        }
-        for negative in &rule.def.negative_examples {
-            let found = scanner.scan(&name, negative.as_bytes());
-            if found.iter().any(|f| f.rule == rule.def.id) {
-                failures.push(format!(
-                    "{}: negative example found: {negative:?}",
-                    rule.def.id
-                ));
-            }
-        }
+        failures.extend(scanner.example_failures(rule));
     }
     println!(
         "{new_rules} rules checked, {} new providers; all rules: {} for {} providers",

@@ -173,6 +173,53 @@ impl Scanner<'_> {
         count
     }
 
+    /// What is wrong with `rule` against its own examples: an example it does not find (a rule
+    /// of the same provider finding it counts, since of two rules extracting one key the one
+    /// needing less context wins), or a negative example it does find. Used by the rule tests
+    /// and by `examples/rulecheck.rs` for candidate rule files.
+    pub fn example_failures(&self, rule: &Rule) -> Vec<String> {
+        let name = rule
+            .def
+            .paths
+            .first()
+            .map_or("example.txt".to_owned(), |p| {
+                p.replace('*', "").replace('?', "x")
+            });
+        let same_provider = |id: &str| {
+            self.rules
+                .rules
+                .iter()
+                .any(|r| r.def.id == id && r.def.provider == rule.def.provider)
+        };
+        let mut failures = Vec::new();
+        for example in &rule.def.examples {
+            let found = self.scan(&name, example.as_bytes());
+            if !found
+                .iter()
+                .any(|f| f.rule == rule.def.id || same_provider(&f.rule))
+            {
+                let got: Vec<&str> = found.iter().map(|f| f.rule.as_str()).collect();
+                failures.push(format!(
+                    "{}: example not found (got {got:?}): {example:?}",
+                    rule.def.id
+                ));
+            }
+        }
+        for negative in &rule.def.negative_examples {
+            if self
+                .scan(&name, negative.as_bytes())
+                .iter()
+                .any(|f| f.rule == rule.def.id)
+            {
+                failures.push(format!(
+                    "{}: negative example found: {negative:?}",
+                    rule.def.id
+                ));
+            }
+        }
+        failures
+    }
+
     fn is_identifier(&self, hit: &Hit) -> bool {
         match hit.origin {
             Origin::Rule(index) => self
