@@ -44,13 +44,6 @@ fn git(dir: &Path, args: &[&str]) -> String {
     String::from_utf8_lossy(&out.stdout).into_owned()
 }
 
-fn whoami(home: &TestHome) -> String {
-    String::from_utf8(home.ok(&["team", "whoami"], b""))
-        .unwrap()
-        .trim()
-        .to_owned()
-}
-
 #[test]
 fn two_clones_share_merge_and_never_show_a_value_in_history() {
     let alice = TestHome::with_vault();
@@ -97,7 +90,7 @@ fn two_clones_share_merge_and_never_show_a_value_in_history() {
     assert!(msg.contains("not a member yet"), "{msg}");
     let err = bob.fails(&["team", "get", "core/db-url"], b"", 2);
     assert!(err.contains("none of the identities"), "{err}");
-    alice.ok(&["team", "add-member", "core", &whoami(&bob)], b"");
+    alice.ok(&["team", "add-member", "core", &bob.team_whoami()], b"");
     git(&clone_a, &["commit", "-qam", "add bob"]);
     git(&clone_a, &["push", "-q", "origin", "main"]);
     git(&clone_b, &["pull", "-q", "--no-rebase", "origin", "main"]);
@@ -143,25 +136,7 @@ fn two_clones_share_merge_and_never_show_a_value_in_history() {
     );
 
     // run and env resolve team names from keyward.toml like local ones.
-    let project = root.path().join("project");
-    std::fs::create_dir(&project).unwrap();
-    std::fs::write(
-        project.join("keyward.toml"),
-        "[env]\nDATABASE_URL = \"team/core/db-url\"\n",
-    )
-    .unwrap();
-    let seen = root.path().join("seen");
-    let mut cmd = bob.command_env(&[
-        "run",
-        "--",
-        "sh",
-        "-c",
-        &format!("printf %s \"$DATABASE_URL\" > {}", seen.display()),
-    ]);
-    cmd.current_dir(&project);
-    let out = common::run_with_stdin(cmd, b"");
-    assert!(out.status.success(), "{}", messages(&out.stderr));
-    assert_eq!(std::fs::read(&seen).unwrap(), ROTATED);
+    assert_eq!(bob.run_sees_database_url("team/core/db-url"), ROTATED);
     let audit: serde_json::Value =
         serde_json::from_slice(&bob.ok(&["audit", "--json"], b"")).unwrap();
     assert!(audit.as_array().unwrap().iter().any(|e| {
@@ -186,7 +161,10 @@ fn a_removed_member_opens_nothing_and_every_secret_is_marked_for_rotation() {
     let alice = TestHome::with_vault();
     let bob = TestHome::with_vault();
     let dir = alice.dir.path().join("shared");
-    let recipients = alice.file("recipients.txt", format!("{}\n", whoami(&bob)).as_bytes());
+    let recipients = alice.file(
+        "recipients.txt",
+        format!("{}\n", bob.team_whoami()).as_bytes(),
+    );
     alice.ok(
         &[
             "team",
@@ -218,7 +196,7 @@ fn a_removed_member_opens_nothing_and_every_secret_is_marked_for_rotation() {
         assert!(out.status.success(), "bob cannot open {}", file.display());
     }
 
-    let msg = alice.ok_messages(&["team", "rm-member", "core", &whoami(&bob)], b"");
+    let msg = alice.ok_messages(&["team", "rm-member", "core", &bob.team_whoami()], b"");
     assert!(msg.contains("re-sealed 2"), "{msg}");
     for file in &files {
         let out = Command::new("age")
@@ -259,7 +237,7 @@ fn a_removed_member_opens_nothing_and_every_secret_is_marked_for_rotation() {
         "{due}"
     );
     // Bob can no longer change the members either.
-    let err = bob.fails(&["team", "add-member", "core", &whoami(&bob)], b"", 2);
+    let err = bob.fails(&["team", "add-member", "core", &bob.team_whoami()], b"", 2);
     assert!(err.contains("only a member"), "{err}");
 }
 

@@ -16,7 +16,7 @@ use std::net::{TcpListener, TcpStream};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use common::{TestHome, messages};
+use common::TestHome;
 use keyward_core::home::Home;
 use keyward_core::team::{Storage, Team};
 use keyward_core::{Error, SecretBytes};
@@ -82,19 +82,15 @@ impl Drop for EtcdServer {
     }
 }
 
-fn whoami(home: &TestHome) -> String {
-    String::from_utf8(home.ok(&["team", "whoami"], b""))
-        .unwrap()
-        .trim()
-        .to_owned()
-}
-
 #[test]
 fn members_share_through_etcd_and_a_change_reaches_the_other_within_a_second() {
     let etcd = EtcdServer::start();
     let alice = TestHome::with_vault();
     let bob = TestHome::with_vault();
-    let recipients = alice.file("recipients.txt", format!("{}\n", whoami(&bob)).as_bytes());
+    let recipients = alice.file(
+        "recipients.txt",
+        format!("{}\n", bob.team_whoami()).as_bytes(),
+    );
     alice.ok(
         &[
             "team",
@@ -133,32 +129,17 @@ fn members_share_through_etcd_and_a_change_reaches_the_other_within_a_second() {
         "the change took {latency:?} to arrive"
     );
 
-    let project = bob.dir.path().join("project");
-    std::fs::create_dir(&project).unwrap();
-    std::fs::write(
-        project.join("keyward.toml"),
-        "[env]\nDATABASE_URL = \"team/core/db-url\"\n",
-    )
-    .unwrap();
-    let seen = bob.dir.path().join("seen");
-    let mut cmd = bob.command_env(&[
-        "run",
-        "--",
-        "sh",
-        "-c",
-        &format!("printf %s \"$DATABASE_URL\" > {}", seen.display()),
-    ]);
-    cmd.current_dir(&project);
-    let out = common::run_with_stdin(cmd, b"");
-    assert!(out.status.success(), "{}", messages(&out.stderr));
-    assert_eq!(std::fs::read(&seen).unwrap(), b"postgres://rotated");
+    assert_eq!(
+        bob.run_sees_database_url("team/core/db-url"),
+        b"postgres://rotated"
+    );
 
     // Bob leaves: no item opens for him, and each is marked for rotation.
     bob.ok(
         &["team", "set", "core/stripe"],
         b"sk_live_bobs_key_000000000000000",
     );
-    alice.ok(&["team", "rm-member", "core", &whoami(&bob)], b"");
+    alice.ok(&["team", "rm-member", "core", &bob.team_whoami()], b"");
     for item in ["core/db-url", "core/stripe"] {
         let err = bob.fails(&["team", "get", item], b"", 2);
         assert!(err.contains("none of the identities"), "{err}");
@@ -233,7 +214,10 @@ fn of_two_members_writing_at_once_exactly_one_wins() {
 #[test]
 fn an_unreachable_cluster_is_a_one_line_error() {
     let alice = TestHome::with_vault();
-    let recipients = alice.file("recipients.txt", format!("{}\n", whoami(&alice)).as_bytes());
+    let recipients = alice.file(
+        "recipients.txt",
+        format!("{}\n", alice.team_whoami()).as_bytes(),
+    );
     let url = format!("http://127.0.0.1:{}", free_port());
     let err = alice.fails(
         &[

@@ -264,3 +264,38 @@ pub fn have_tool(name: &str) -> bool {
     }
     found
 }
+
+/// Team vaults: what the team tests do as each member.
+impl TestHome {
+    /// This home's public key in team vaults (made on first use).
+    pub fn team_whoami(&self) -> String {
+        String::from_utf8(self.ok(&["team", "whoami"], b""))
+            .unwrap()
+            .trim()
+            .to_owned()
+    }
+
+    /// What a child of `keyward run` sees as `$DATABASE_URL` in a project whose `keyward.toml`
+    /// maps it to `name` (a vault or a `team/...` name).
+    pub fn run_sees_database_url(&self, name: &str) -> Vec<u8> {
+        let project = self.dir.path().join("project");
+        std::fs::create_dir_all(&project).unwrap();
+        std::fs::write(
+            project.join("keyward.toml"),
+            format!("[env]\nDATABASE_URL = \"{name}\"\n"),
+        )
+        .unwrap();
+        let seen = self.dir.path().join("seen");
+        let mut cmd = self.command_env(&[
+            "run",
+            "--",
+            "sh",
+            "-c",
+            &format!("printf %s \"$DATABASE_URL\" > {}", seen.display()),
+        ]);
+        cmd.current_dir(&project);
+        let out = run_with_stdin(cmd, b"");
+        assert!(out.status.success(), "{}", messages(&out.stderr));
+        std::fs::read(&seen).unwrap()
+    }
+}
